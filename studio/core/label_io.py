@@ -101,15 +101,16 @@ def plan_csv_import(store: ProjectStore, csv_path: Path | str) -> LabelImportPla
     path_col = next((header.index(c) for c in CSV_PATH_COLUMNS if c in header), None)
     label_col = next((header.index(c) for c in CSV_LABEL_COLUMNS if c in header), None)
     body = rows[1:]
+    by_rel, by_name = _path_index(store)
     if path_col is None or label_col is None:
-        if len(rows[0]) >= 2 and path_col is None and label_col is None:
-            path_col, label_col, body = 0, 1, rows  # headerless two-column file
-        else:
+        first = rows[0][0].strip().replace("\\", "/") if rows[0] else ""
+        headerless = len(rows[0]) >= 2 and (first.removeprefix("./") in by_rel or first.rsplit("/", 1)[-1] in by_name)
+        if not headerless:
             raise StudioError(
                 f"'{csv_path.name}' needs a header with a path column ({', '.join(CSV_PATH_COLUMNS)}) and a "
                 f"label column ({', '.join(CSV_LABEL_COLUMNS)})."
             )
-    by_rel, by_name = _path_index(store)
+        path_col, label_col, body = 0, 1, rows  # a two-column file without a header row
     plan = LabelImportPlan(source=str(csv_path))
     for line_no, row in enumerate(body, start=2 if body is not rows else 1):
         if not any(cell.strip() for cell in row):
