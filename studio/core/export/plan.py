@@ -1,0 +1,86 @@
+"""Which labeled images go into which file, in which order, before any pixel is read.
+
+Shared by the export (which then encodes and writes) and the estimate (which stops here), so both
+count the same examples. Lines are ordered by the same stable hash that picks the split: classes
+come interleaved (a training file sorted by class trains worse if the service does not shuffle) and
+the order is identical on every re-export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from studio.core.export.image_encoding import verdict_skip_reason
+from studio.core.export.prompts import Prompts, render_prompts
+from studio.core.export.records import ExportItem, ExportOptions, SkippedImage
+from studio.core.export.split import Split, SplitMember, assign_splits, split_identity, stable_unit
+from studio.core.export.token_estimate import DETAILS, Estimate, TokenTally, example_text_tokens
+
+SPLIT_ORDER = (Split.TRAIN, Split.VALIDATION, Split.TEST)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedExample:
+    item: ExportItem
+    split: Split
+
+
+@dataclass(slots=True)
+class ExportPlan:
+    examples: list[PlannedExample]  # train first, then validation, then test; stable order within
+    skipped: list[SkippedImage]  # left out on their stored verdict alone
+    class_names: list[str]
+    prompts: Prompts
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in SPLIT_ORDER}
+        for ex in self.examples:
+            out[ex.split.value] += 1
+        return out
+
+    def per_class(self) -> dict[str, int]:
+        out = {c: 0 for c in self.class_names}
+        for ex in self.examples:
+            out[ex.item.class_name] = out.get(ex.item.class_name, 0) + 1
+        return out
+
+
+def plan_export(items: Iterable[ExportItem], class_names: Sequence[str] | None, options: ExportOptions) -> ExportPlan:
+    if options.detail not in DETAILS:
+        raise ValueError(f"detail must be one of {DETAILS}, not {options.detail!r}")
+    names = list(class_names or [])
+    skipped: list[SkippedImage] = []
+    candidates: list[ExportItem] = []
+    for item in items:
+        if item.class_name not in names:
+            names.append(item.class_name)
+        reason = verdict_skip_reason(item.verdict, options.fix)
+        if reason:
+            skipped.append(SkippedImage(item.image_id, item.rel_path, reason))
+        else:
+            candidates.append(item)
+
+    identities = {it.image_id: split_identity(it.fingerprint, it.rel_path) for it in candidates}
+    splits = assign_splits(
+        (SplitMember(it.image_id, identities[it.image_id], it.class_name) for it in candidates),
+        options.val_fraction,
+        options.test_fraction,
+        options.seed,
+    )
+    rank = {s: i for i, s in enumerate(SPLIT_ORDER)}
+    ordered = sorted(
+        candidates,
+        key=lambda it: (rank[splits[it.image_id]], stable_unit(options.seed, identities[it.image_id]), it.image_id),
+    )
+    prompts = render_prompts(names, options.system_prompt, options.instruction)
+    return ExportPlan([PlannedExample(it, splits[it.image_id]) for it in ordered], skipped, names, prompts)
+
+
+def estimate_plan(plan: ExportPlan, options: ExportOptions) -> Estimate:
+    """Tokens and cost from the plan alone, using the image sizes the project already knows."""
+    tally = TokenTally(options.detail)
+    text = {c: example_text_tokens(plan.prompts.system, plan.prompts.instruction, c) for c in plan.class_names}
+    for ex in plan.examples:
+        tally.add(ex.split.value, text[ex.item.class_name], [(ex.item.width, ex.item.height)])
+    return tally.finish(options.epochs, options.price_per_1m)
