@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from studio.core.export.manifest import ManifestIndex
 
 # "Line numbers -->", "line number:", "Line Numbers =>", "Line numbers →"
 _MARKER = re.compile(r"line\s*numbers?\s*(?:-+\s*>|=+\s*>|→|:)", re.IGNORECASE)
@@ -135,3 +139,40 @@ def parse_skip_report(text: str | None) -> SkipReport:
 def parse_skip_lines(text: str | None, file: str | None = "training") -> dict[str, list[int]]:
     """Shortcut: reason -> line numbers reported for `file` ("training" by default)."""
     return parse_skip_report(text).lines_by_reason(file)
+
+
+# -- from line numbers to project images ------------------------------------------------------------
+
+_FILE_NAMES = {"training": "train.jsonl", "validation": "validation.jsonl"}
+
+
+def skipped_images(report: SkipReport, manifest: "ManifestIndex", default_file: str = "training") -> list[tuple[int, str, int]]:
+    """(image id, reason, line number) for every sample line the report names that the manifest knows."""
+    found: dict[int, tuple[int, str, int]] = {}
+    for entry in report.entries:
+        name = _FILE_NAMES.get(entry.file or default_file, _FILE_NAMES["training"])
+        for line in entry.lines:
+            for image in manifest.lookup(name, line):
+                found.setdefault(image.image_id, (image.image_id, entry.reason, line))
+    return list(found.values())
+
+
+def record_skips(store, job_id: str, text: str | None, export_dir: str | None, default_file: str = "training") -> int:
+    """Parse `text`; mark the images it names in the project (see `job_records.record_service_skips`).
+
+    Returns how many images were marked. Without the export folder's manifest nothing can be
+    mapped, and nothing is marked: a wrong image marked is worse than none.
+    """
+    from pathlib import Path
+
+    from studio.core import job_records
+    from studio.core.export.manifest import MANIFEST_NAME, read_manifest
+
+    report = parse_skip_report(text)
+    if not report or not export_dir:
+        return 0
+    path = Path(export_dir) / MANIFEST_NAME
+    if not path.is_file():
+        return 0
+    skips = skipped_images(report, read_manifest(path), default_file)
+    return job_records.record_service_skips(store, job_id, skips) if skips else 0
