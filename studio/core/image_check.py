@@ -318,6 +318,10 @@ def _deep_from(
             target = thumb_size or _REDUCE_TARGET
             im.draft(None, (target, target))
         im.load()
+        if getattr(im, "_ended", False):
+            # Pillow's JPEG reader invents an end marker at a premature end of file when some other
+            # code set LOAD_TRUNCATED_IMAGES; the file is still truncated.
+            raise OSError("image file is truncated")
     except Exception as e:  # noqa: BLE001 - MemoryError, DecompressionBombWarning, OSError, ...
         im.close()
         return _deep_stage(_corrupt(size, header.format, _short(e), header)), None
