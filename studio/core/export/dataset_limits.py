@@ -99,14 +99,18 @@ class FileBudget:
         """Fail before writing when a lower bound of the file size is already too big."""
         if expected_bytes >= self.limit:
             raise DatasetError(
-                f"The {self.label} file would be at least {expected_bytes / 1e6:,.0f} MB for {examples:,} "
-                f"examples; the service accepts files under {self.limit / 1e6:,.0f} MB. {_SHRINK_ADVICE}"
+                f"The {self.label} file would be at least {_size(expected_bytes)} for {examples:,} "
+                f"examples; the service accepts files under {_size(self.limit)}. {_SHRINK_ADVICE}"
             )
 
     def add(self, n_bytes: int, examples_so_far: int, examples_total: int) -> None:
         if self.bytes + n_bytes >= self.limit:
             raise DatasetError(
-                f"The {self.label} file reached the service's limit of {self.limit / 1e6:,.0f} MB after "
+                f"The {self.label} file reached the service's limit of {_size(self.limit)} after "
                 f"{examples_so_far:,} of {examples_total:,} examples, so nothing was written. {_SHRINK_ADVICE}"
             )
         self.bytes += n_bytes
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 10_000_000 else f"{n:,} bytes"

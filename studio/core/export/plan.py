@@ -50,17 +50,18 @@ def plan_export(items: Iterable[ExportItem], class_names: Sequence[str] | None, 
     if options.detail not in DETAILS:
         raise ValueError(f"detail must be one of {DETAILS}, not {options.detail!r}")
     names = list(class_names or [])
+    unlisted: set[str] = set()
     skipped: list[SkippedImage] = []
     candidates: list[ExportItem] = []
     for item in items:
-        if item.class_name not in names:
-            names.append(item.class_name)
+        unlisted.add(item.class_name)
         reason = verdict_skip_reason(item.verdict, options.fix)
         if reason:
             skipped.append(SkippedImage(item.image_id, item.rel_path, reason))
         else:
             candidates.append(item)
 
+    names += sorted(unlisted - set(names))  # sorted: the prompt must not depend on item order
     identities = {it.image_id: split_identity(it.fingerprint, it.rel_path) for it in candidates}
     splits = assign_splits(
         (SplitMember(it.image_id, identities[it.image_id], it.class_name) for it in candidates),

@@ -14,8 +14,8 @@ not exactly it (the count is binomial: a class of 20 at 10% gets 0-4 validation 
 per-class quotas would need ranking the class, and then one added image shifts the cut for others.
 We keep stability and repair only the cases that break training or evaluation, per class:
   1. at least one training image (the held-out image with the largest u goes back to train);
-  2. at least one validation image when val_fraction > 0 and round(n * val_fraction) >= 1
-     (the training image with the smallest u, the one closest to the threshold, moves);
+  2. at least one validation image when n * val_fraction >= 0.5 (e.g. 5 images at 10%), taking
+     the training image with the smallest u, the one closest to the threshold, while >= 1 stays;
   3. the same for test.
 These repairs are the only place where adding images can move an existing one (a promoted image
 returns to train once a new image of its class lands in that split by itself).
@@ -102,7 +102,7 @@ def _assign_class(
         groups[Split.TRAIN].append(back)
 
     for split, fraction in ((Split.VALIDATION, val_fraction), (Split.TEST, test_fraction)):
-        wanted = fraction > 0 and round(n * fraction) >= 1
+        wanted = fraction > 0 and n * fraction >= 0.5
         if wanted and not groups[split] and len(groups[Split.TRAIN]) >= 2:
             moved = min(groups[Split.TRAIN], key=lambda e: e[0])
             groups[Split.TRAIN].remove(moved)
