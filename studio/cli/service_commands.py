@@ -110,6 +110,8 @@ def _export_flags(p: argparse.ArgumentParser, seed_flags: tuple[str, ...] = ("--
     p.add_argument(*seed_flags, dest="split_seed", type=int, default=42,
                    help="seed of the train/validation/test split (default 42)")
     p.add_argument("--fix", action="store_true", help="include flagged images as repaired copies instead of leaving them out")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes encoding images (default: one per core; 0 = none, encode in this process)")
 
 
 def _auto_int(text: str) -> Any:
@@ -127,6 +129,7 @@ def _export_options(args: argparse.Namespace, **extra: Any) -> dict:
         "test_fraction": args.test,
         "seed": args.split_seed,
         "fix": args.fix,
+        "workers": args.workers,
     } | extra
 
 
@@ -443,5 +446,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = {"host": args.host, "port": args.port, "data_dir": args.data_dir}
     if args.step_seconds is not None:
         kwargs["step_seconds"] = args.step_seconds
-    run_emulator(**kwargs)
+    try:
+        run_emulator(**kwargs)
+    except OSError as exc:
+        raise StudioError(f"Cannot start the emulator on {args.host}:{args.port}: {exc}. Try another --port.") from None
     return 0

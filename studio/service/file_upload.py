@@ -16,7 +16,7 @@ import openai
 
 from studio.core.errors import ServiceError
 from studio.core.tasks import CancelToken, ProgressCallable, no_progress
-from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, sleep_cancellable
+from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, create_once, sleep_cancellable
 
 DEFAULT_CHUNK_THRESHOLD = 100 * 1024 * 1024  # files above this go through the Uploads API
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
@@ -59,7 +59,8 @@ def upload_file(
             with open(path, "rb") as fh:
                 return client.files.create(file=(filename, fh, JSONL_MIME), purpose="fine-tune").id
 
-        file_id = call_with_retry(create, policy=policy, cancel=cancel)
+        file_id = create_once(create, lambda: find_uploaded(client, filename, size, policy=policy, cancel=cancel),
+                              policy=policy, cancel=cancel)
         progress(size, size, f"Uploaded {filename}")
         return file_id
     return _upload_in_parts(client, path, filename, size, part_size, policy, progress, cancel)
@@ -85,17 +86,22 @@ def _upload_in_parts(client, path, filename, size, part_size, policy, progress, 
                 part_ids.append(part.id)
                 sent += len(data)
                 progress(sent, size, f"Uploading {filename} ({sent * 100 // max(size, 1)}%)")
-        done = call_with_retry(lambda: client.uploads.complete(upload.id, part_ids=part_ids),
-                               policy=policy, cancel=cancel)
+
+        def complete() -> str | None:
+            done = client.uploads.complete(upload.id, part_ids=part_ids)
+            return done.file.id if done.file is not None else None
+
+        file_id = create_once(complete, lambda: find_uploaded(client, filename, size, policy=policy, cancel=cancel),
+                              policy=policy, cancel=cancel)
     except BaseException:
         try:  # an abandoned upload would expire anyway; cancelling just tidies up
             client.uploads.cancel(upload.id)
         except Exception:  # noqa: BLE001
             pass
         raise
-    if done.file is None:
+    if file_id is None:
         raise ServiceError(f"The service finished the upload of {filename} but returned no file. Try again.")
-    return done.file.id
+    return file_id
 
 
 def wait_until_processed(

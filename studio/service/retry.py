@@ -130,3 +130,36 @@ def call_with_retry(
             if on_retry is not None:
                 on_retry(attempt, delay, error)
             sleep_cancellable(delay, cancel)
+
+
+def create_once(
+    create: Callable[[], T],
+    find_existing: Callable[[], T | None],
+    *,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    cancel: CancelToken | None = None,
+    on_retry: RetryNotice | None = None,
+) -> T:
+    """Retry a call that creates something, without ever creating it twice.
+
+    A failed create may have succeeded on the server with only the response lost (dropped
+    connection, 5xx after the work). So after a retryable failure we wait, then ask the service
+    whether the thing exists (`find_existing`), and only create again if it does not.
+    """
+    attempt = 0
+    while True:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        attempt += 1
+        try:
+            return create()
+        except Exception as error:  # noqa: BLE001 - filtered just below
+            if not is_retryable(error) or attempt >= policy.max_attempts:
+                raise
+            delay = wait_before_retry(policy, attempt, error)
+            if on_retry is not None:
+                on_retry(attempt, delay, error)
+            sleep_cancellable(delay, cancel)
+            found = call_with_retry(find_existing, policy=policy, cancel=cancel, on_retry=on_retry)
+            if found is not None:
+                return found

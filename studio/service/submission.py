@@ -28,9 +28,7 @@ from studio.service.credentials import Credentials
 from studio.service.file_upload import upload_file, wait_until_processed
 from studio.service.job_sync import record_job
 from studio.service.providers import ServiceProfile, make_client
-from studio.service.retry import (
-    DEFAULT_POLICY, RetryPolicy, call_with_retry, is_retryable, sleep_cancellable, wait_before_retry,
-)
+from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, create_once
 from studio.service.service_errors import service_error
 from studio.service.submit_params import SubmitParams
 
@@ -238,21 +236,11 @@ def _ensure_job(client, store, sid, profile: ServiceProfile, params: SubmitParam
         training_type = params.azure_training_type() if profile.is_azure else None
         if training_type:
             body["extra_body"] = {"trainingType": training_type}
-        # Not retried blindly: a lost response would create a second job. On a retryable failure we
-        # look for the job first (it may exist) and only then try again.
-        attempts = 0
-        while True:
-            attempts += 1
-            try:
-                job = client.fine_tuning.jobs.create(**body)
-                break
-            except Exception as error:  # noqa: BLE001
-                if not is_retryable(error) or attempts >= policy.max_attempts:
-                    raise
-                sleep_cancellable(wait_before_retry(policy, attempts, error), cancel)
-                job = find_job_for_submission(client, token, train_id, policy=policy, cancel=cancel)
-                if job is not None:
-                    break
+        job = create_once(
+            lambda: client.fine_tuning.jobs.create(**body),
+            lambda: find_job_for_submission(client, token, train_id, policy=policy, cancel=cancel),
+            policy=policy, cancel=cancel,
+        )
     jr.update_submission(store, sid, state="created", job_id=job.id, error=None)
     record_job(store, job, profile, submission_id=sid)
     progress(1, 1, f"Created fine-tuning job {job.id}")
