@@ -91,7 +91,8 @@ def _moderation_reason(image: Image.Image) -> str | None:
     if image.width < MARKER_SIZE or image.height < MARKER_SIZE:
         return None
     corner = image.crop((0, 0, MARKER_SIZE, MARKER_SIZE)).convert("RGB")
-    pixels = list(corner.getdata())
+    raw = corner.tobytes()
+    pixels = [raw[i : i + 3] for i in range(0, len(raw), 3)]
     for color, reason in MODERATION_MARKERS.items():
         if all(all(abs(p[i] - color[i]) <= MARKER_TOLERANCE for i in range(3)) for p in pixels):
             return reason

@@ -83,7 +83,7 @@ class EmulatorServer:
     def start(self) -> "EmulatorServer":
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"emulator:{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"emulator:{self.port}", daemon=True)
         self._thread.start()
         return self
 
