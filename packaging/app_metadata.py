@@ -48,6 +48,8 @@ def read_metadata(init_file: Path = REPO_ROOT / "studio" / "__init__.py") -> App
     return AppMetadata(**values)
 
 
-if __name__ == "__main__":  # used by build.sh / build.ps1 to name the archive
+if __name__ == "__main__":  # build scripts name the archive with this: "<app_id> <version>", or --version
+    import sys
+
     meta = read_metadata()
-    print(f"{meta.app_id} {meta.version}")
+    print(meta.version if "--version" in sys.argv[1:] else f"{meta.app_id} {meta.version}")
