@@ -1,0 +1,97 @@
+"""Fixtures for the fine-tune UI tests: in-memory keyring, an emulator on a fast manual clock,
+a labeled project, the user's service set to that emulator, and a controller with short timings."""
+
+from __future__ import annotations
+
+import keyring
+import keyring.backend
+import pytest
+
+from finetune_ui_helpers import FastClock, make_project
+from studio.emulator import EmulatorServer, ManualClock
+from studio.service.credentials import forget_session_secrets
+from studio.service.providers import ServiceProfile
+from studio.service.retry import RetryPolicy
+from studio.ui import finetune_prefs
+from studio.ui.finetune_controller import FinetuneConfig, FinetuneController
+from studio.ui.finetune_credentials import FinetuneCredentials
+
+API_KEY = "sk-emulator-test-key"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    priority = 10
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.passwords.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    forget_session_secrets()
+    yield backend
+    forget_session_secrets()
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def emulator():
+    """Emulator with 1 s per training step on a manual clock that a thread moves 40x faster."""
+    clock = ManualClock()
+    srv = EmulatorServer(step_seconds=1.0, clock=clock, api_keys=[API_KEY]).start()
+    fast = FastClock(clock, rate=40.0)
+    srv.fast = fast
+    yield srv
+    fast.stop()
+    srv.stop()
+
+
+@pytest.fixture
+def project_path(tmp_path):
+    return make_project(tmp_path / "proj", {"circle": 8, "square": 8}, magenta=("square_03.jpg",))
+
+
+@pytest.fixture
+def openai_profile(emulator):
+    """The user's service: OpenAI-style client at the emulator, key in the (memory) keyring."""
+    profile = ServiceProfile(kind="openai", endpoint=emulator.base_url)
+    FinetuneCredentials().save_key(profile, API_KEY)
+    finetune_prefs.save_profile(profile)
+    return profile
+
+
+FAST = FinetuneConfig(
+    poll_interval=0.05,
+    reconnect_backoff=RetryPolicy(base_delay=0.1, max_delay=0.3, jitter=0.0),
+    submit_policy=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05, jitter=0.0),
+    file_poll_interval=0.02,
+    request_timeout=5.0,
+    export_workers=0,
+)
+
+
+@pytest.fixture
+def make_controller(qtbot):
+    made = []
+
+    def make(path, **kw):
+        controller = FinetuneController(path, config=kw.pop("config", FAST), **kw)
+        made.append(controller)
+        return controller
+
+    yield make
+    for controller in made:
+        controller.close()
