@@ -1,0 +1,174 @@
+"""A small generated dataset and project that ships with the app, so a new user can try everything.
+
+Generated instead of bundled: a few lines of drawing code are smaller than 60 image files, and they
+produce exactly the cases a new user should meet — three classes to label, some images already
+labeled so the fine-tune flow can start soon, and one image for each common reason the service would
+reject a file (CMYK, grayscale, truncated, GIF, animated WEBP). Output is deterministic: the same
+bytes and the same project every time, so screenshots and tests are stable.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter
+
+from studio.core.project_store import PROJECT_SUFFIX, ProjectStore
+from studio.core.tasks import CancelToken, no_progress
+
+DEMO_CLASSES: tuple[str, ...] = ("circle", "square", "triangle")
+DEMO_PROJECT_NAME = "Demo shapes" + PROJECT_SUFFIX
+DEMO_IMAGES_DIR = "demo-shapes"
+PER_CLASS = 18
+PRELABELED_PER_CLASS = 10  # enough for the service's minimum, so a demo fine-tune can start at once
+_SIZE = (320, 240)
+_SEED = 20240806
+# Fixed timestamps so two generations produce identical files and identical project rows.
+_MTIME_S = 1_717_200_000
+
+
+@dataclass(frozen=True, slots=True)
+class DemoImage:
+    rel_path: str
+    shape: str | None  # the class it shows; None for files that are there to be flagged
+    note: str = ""
+
+
+def _background(rng: random.Random) -> Image.Image:
+    """A noisy two-tone texture so thumbnails look like photos rather than flat test cards."""
+    base = tuple(rng.randint(60, 200) for _ in range(3))
+    img = Image.new("RGB", _SIZE, base)
+    draw = ImageDraw.Draw(img)
+    for _ in range(40):
+        x, y = rng.randrange(_SIZE[0]), rng.randrange(_SIZE[1])
+        r = rng.randint(8, 40)
+        shade = tuple(max(0, min(255, c + rng.randint(-35, 35))) for c in base)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=shade)
+    return img.filter(ImageFilter.GaussianBlur(3))
+
+
+def _draw_shape(img: Image.Image, shape: str, rng: random.Random) -> None:
+    draw = ImageDraw.Draw(img)
+    w, h = img.size
+    cx, cy = w // 2 + rng.randint(-50, 50), h // 2 + rng.randint(-35, 35)
+    r = rng.randint(40, 70)
+    fill = tuple(rng.randint(0, 255) for _ in range(3))
+    outline = tuple(255 - c for c in fill)
+    if shape == "circle":
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill, outline=outline, width=4)
+    elif shape == "square":
+        angle = rng.uniform(0, math.pi / 2)
+        pts = [(cx + r * math.cos(angle + k * math.pi / 2), cy + r * math.sin(angle + k * math.pi / 2)) for k in range(4)]
+        draw.polygon(pts, fill=fill, outline=outline, width=4)
+    elif shape == "triangle":
+        angle = rng.uniform(0, 2 * math.pi)
+        pts = [(cx + r * math.cos(angle + k * 2 * math.pi / 3), cy + r * math.sin(angle + k * 2 * math.pi / 3)) for k in range(3)]
+        draw.polygon(pts, fill=fill, outline=outline, width=4)
+    else:  # pragma: no cover - only DEMO_CLASSES are drawn
+        raise ValueError(shape)
+
+
+def _shape_image(shape: str, rng: random.Random) -> Image.Image:
+    img = _background(rng)
+    _draw_shape(img, shape, rng)
+    return img
+
+
+def _jpeg_bytes(img: Image.Image, **kw: object) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=88, **kw)
+    return buf.getvalue()
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (_MTIME_S, _MTIME_S))
+
+
+def generate_demo_images(folder: Path | str) -> list[DemoImage]:
+    """Write the demo images into `folder` (created if needed); returns what was written."""
+    folder = Path(folder)
+    rng = random.Random(_SEED)
+    written: list[DemoImage] = []
+    # Two "field trips" with the classes mixed, so the folder filter and the labeling both matter.
+    for index in range(PER_CLASS * len(DEMO_CLASSES)):
+        shape = DEMO_CLASSES[index % len(DEMO_CLASSES)]
+        trip = "field_a" if index < PER_CLASS * len(DEMO_CLASSES) // 2 else "field_b"
+        rel = f"{trip}/shot_{index + 1:03d}.jpg"
+        _write(folder / rel, _jpeg_bytes(_shape_image(shape, rng)))
+        written.append(DemoImage(rel, shape))
+
+    def flagged(rel: str, data: bytes, note: str, shape: str | None = None) -> None:
+        _write(folder / rel, data)
+        written.append(DemoImage(rel, shape, note))
+
+    cmyk = _shape_image("circle", rng).convert("CMYK")
+    flagged("needs_review/print_scan_cmyk.jpg", _jpeg_bytes(cmyk), "CMYK JPEG: colour mode", "circle")
+
+    gray = io.BytesIO()
+    _shape_image("square", rng).convert("L").save(gray, "PNG")
+    flagged("needs_review/xray_grayscale.png", gray.getvalue(), "grayscale PNG: colour mode", "square")
+
+    full = _jpeg_bytes(_shape_image("triangle", rng))
+    flagged("needs_review/upload_cut_off.jpg", full[: len(full) // 2], "truncated JPEG: damaged", "triangle")
+
+    gif = io.BytesIO()
+    _shape_image("circle", rng).convert("P", palette=Image.Palette.ADAPTIVE).save(gif, "GIF")
+    flagged("needs_review/old_export.gif", gif.getvalue(), "GIF: format", "circle")
+
+    frames = [_shape_image("square", rng) for _ in range(3)]
+    anim = io.BytesIO()
+    frames[0].save(anim, "WEBP", save_all=True, append_images=frames[1:], duration=200, loop=0, quality=80)
+    flagged("needs_review/phone_burst.webp", anim.getvalue(), "animated WEBP: animated", "square")
+    return written
+
+
+def _prelabeled(demo: list[DemoImage], shape: str) -> list[DemoImage]:
+    """Every other image of a class (plus one), so labeled and unlabeled images mix on the first screen."""
+    mine = [item for item in demo if item.shape == shape and not item.note]
+    picked = [item for k, item in enumerate(mine) if k % 2 == 1]
+    extra = [item for item in mine if item not in picked]
+    return (picked + extra)[:PRELABELED_PER_CLASS]
+
+
+def create_demo_project(
+    project_path: Path | str,
+    images_dir: Path | str,
+    *,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """Generate the images, create the project, scan and check it, and pre-label some images."""
+    from studio.core.project_scan import scan_project  # deferred: pulls in the checkers
+
+    project_path, images_dir = Path(project_path), Path(images_dir)
+    demo = generate_demo_images(images_dir)
+    store = ProjectStore.create(project_path, [images_dir])
+    try:
+        scan_project(store, deep=True, progress=no_progress, cancel=cancel or CancelToken())
+        for name in DEMO_CLASSES:
+            store.add_class(name)
+        class_ids = {c.name: c.id for c in store.classes()}
+        ids_by_path = {row.rel_path: row.id for row in store.iter_images()}
+        for shape in DEMO_CLASSES:
+            ids = [ids_by_path[i.rel_path] for i in _prelabeled(demo, shape) if i.rel_path in ids_by_path]
+            store.set_label(ids, class_ids[shape], source="demo")
+        store.set_setting("demo", True)
+    finally:
+        store.close()
+    return project_path
+
+
+def ensure_demo_project(base_dir: Path | str) -> Path:
+    """The demo project under `base_dir`, created on first use and reused afterwards."""
+    base_dir = Path(base_dir)
+    base_dir.mkdir(parents=True, exist_ok=True)
+    project = base_dir / DEMO_PROJECT_NAME
+    if project.is_file():
+        return project
+    return create_demo_project(project, base_dir / DEMO_IMAGES_DIR)

@@ -1,0 +1,69 @@
+"""`studio`: the desktop app's entry point.
+
+    studio                 start screen (recent projects, new from folder, demo)
+    studio PATH            open a project file, or an image folder (its project is created next to it)
+    studio --version       print the version and exit
+    studio --self-test     start headless, open a generated demo project, check bundled resources and
+                           Qt plugins, print a JSON report; exit 0 when everything is found
+
+Imports are kept lazy so the window appears quickly: nothing that is only needed after a project is
+open is imported before the window exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from studio import APP_ID, APP_NAME, ORG_NAME, __version__
+
+
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="studio", description=f"{APP_NAME} {__version__}")
+    parser.add_argument("path", nargs="?", help="a project file (*.studio) or an image folder")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--self-test", action="store_true", help="check the installation headless and exit")
+    parser.add_argument("--no-scan", action="store_true", help="do not rescan the project's folders on open")
+    return parser.parse_known_args(argv)
+
+
+def make_app(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """The QApplication with our names (QSettings/QStandardPaths use them) and style."""
+    from PySide6.QtWidgets import QApplication
+
+    from studio.ui.theme import apply_app_style
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "studio", *(argv or [])])
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    apply_app_style(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, qt_args = _parse(list(sys.argv[1:] if argv is None else argv))
+    if args.version:
+        print(f"{APP_NAME} {__version__}")
+        return 0
+    if args.self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from studio.ui.self_test import run_self_test
+
+        return run_self_test()
+
+    app = make_app(qt_args)
+    from studio.ui.main_window import MainWindow
+
+    window = MainWindow(auto_scan=not args.no_scan)
+    window.show()
+    if args.path:
+        window.open_path(Path(args.path))
+    return app.exec()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""The thumbnail grid: one QListView over the id model, and a delegate that paints each tile.
+
+No widget per image: the view lays out fixed-size tiles (uniform item sizes keep layout O(1) per
+row) and the delegate paints the thumbnail, the class chip and name, a flag badge, the excluded mark
+and the service-skip badge. Colours come from the palette at paint time so dark mode just works.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from studio.ui import theme
+from studio.ui.grid_model import RowRole
+from studio.ui.session import ProjectSession
+from studio.ui.thumbnails import THUMB_SIZE, ThumbnailCache
+
+_PAD = 8
+TILE = QSize(THUMB_SIZE + 2 * _PAD + 4, THUMB_SIZE + _PAD + 44)
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    def __init__(self, session: ProjectSession, thumbs: ThumbnailCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.thumbs = thumbs
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        return TILE
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        row = index.data(RowRole)
+        pal: QPalette = option.palette
+        rect: QRect = option.rect.adjusted(2, 2, -2, -2)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            hl = QColor(pal.color(QPalette.ColorRole.Highlight))
+            hl.setAlpha(70)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(hl)
+            p.drawRoundedRect(rect, 6, 6)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
+        box = QRect(rect.left() + (rect.width() - THUMB_SIZE) // 2, rect.top() + _PAD - 2, THUMB_SIZE, THUMB_SIZE)
+        if row is None:
+            p.restore()
+            return
+        self._paint_thumbnail(p, pal, box, row)
+        if row.excluded:
+            veil = QColor(pal.color(QPalette.ColorRole.Base))
+            veil.setAlpha(150)
+            p.fillRect(box, veil)
+            self._badge(p, box.topLeft().x() + 4, box.top() + 4, "excluded", theme.EXCLUDED_COLOR, option.font)
+        if row.flagged:
+            text = "⚠ " + theme.VERDICT_BADGE.get(row.verdict, row.verdict.value)
+            self._badge(p, box.right() - 4, box.top() + 4, text, theme.FLAG_COLOR, option.font, align_right=True)
+        if row.service_skip:
+            self._badge(p, box.left() + 4, box.bottom() - 22, "skipped: " + row.service_skip, theme.SKIP_COLOR,
+                        option.font, max_width=box.width() - 8)
+        self._paint_caption(p, pal, option.font, rect, box, row)
+        p.restore()
+
+    def _paint_thumbnail(self, p: QPainter, pal: QPalette, box: QRect, row) -> None:  # type: ignore[no-untyped-def]
+        pm = self.thumbs.pixmap(row)
+        if pm is not None and not pm.isNull():
+            size = pm.deviceIndependentSize().toSize()
+            target = QRect(0, 0, size.width(), size.height())
+            # Bottom-aligned so the caption sits right under every image, whatever its aspect ratio.
+            target.moveCenter(box.center())
+            target.moveBottom(box.bottom())
+            p.drawPixmap(target, pm)
+            return
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(pal.color(QPalette.ColorRole.AlternateBase))
+        p.drawRoundedRect(box.adjusted(8, 40, -8, 0), 4, 4)
+        if row.missing or self.thumbs.failed(row):
+            p.setPen(theme.muted_text(pal))
+            p.drawText(box.adjusted(8, 40, -8, 0), Qt.AlignmentFlag.AlignCenter, "file missing" if row.missing else "no preview")
+
+    def _paint_caption(self, p: QPainter, pal: QPalette, font: QFont, rect: QRect, box: QRect, row) -> None:  # type: ignore[no-untyped-def]
+        fm = QFontMetrics(font)
+        y = box.bottom() + 5
+        line = QRect(rect.left() + 8, y, rect.width() - 16, fm.height())
+        info = self.session.class_info(row.class_id)
+        text_color = pal.color(QPalette.ColorRole.Text)
+        if info is not None:
+            chip = QRect(line.left(), line.center().y() - 6, 12, 12)
+            p.setPen(QColor(0, 0, 0, 80))
+            p.setBrush(QColor(info.color))
+            p.drawRoundedRect(chip, 3, 3)
+            bold = QFont(font)
+            bold.setBold(True)
+            p.setFont(bold)
+            p.setPen(text_color)
+            name_rect = line.adjusted(18, 0, 0, 0)
+            p.drawText(name_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                       QFontMetrics(bold).elidedText(info.name, Qt.TextElideMode.ElideRight, name_rect.width()))
+            p.setFont(font)
+        else:
+            italic = QFont(font)
+            italic.setItalic(True)
+            p.setFont(italic)
+            p.setPen(theme.muted_text(pal))
+            p.drawText(line, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, "unlabeled")
+            p.setFont(font)
+        small = QFont(font)
+        small.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        p.setFont(small)
+        sfm = QFontMetrics(small)
+        name_line = QRect(line.left(), line.bottom() + 2, line.width(), sfm.height() + 3)
+        p.setPen(theme.muted_text(pal))
+        name = row.rel_path.rsplit("/", 1)[-1]
+        p.drawText(name_line, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                   sfm.elidedText(name, Qt.TextElideMode.ElideMiddle, name_line.width()))
+
+    @staticmethod
+    def _badge(p: QPainter, x: int, y: int, text: str, color: QColor, font: QFont, *,
+               align_right: bool = False, max_width: int = THUMB_SIZE - 8) -> None:
+        f = QFont(font)
+        f.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        f.setBold(True)
+        fm = QFontMetrics(f)
+        text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max_width - 10)
+        w = fm.horizontalAdvance(text) + 10
+        h = fm.height() + 4
+        r = QRect(x - w if align_right else x, y, w, h)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(color)
+        p.drawRoundedRect(r, 4, 4)
+        p.setFont(f)
+        p.setPen(QColor("white"))
+        p.drawText(r, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class ImageGridView(QListView):
+    """The grid; key presses go to `key_handler` first (labeling), then to QListView (arrows, Ctrl+A)."""
+
+    open_requested = Signal(int)  # row
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key_handler: Callable[[QKeyEvent], bool] | None = None
+        self.empty_text = ""
+        # List mode + left-to-right wrapping is the grid layout that stays O(visible) with uniform
+        # sizes; IconMode keeps a per-item geometry table and re-lays-out everything on changes.
+        self.setViewMode(QListView.ViewMode.ListMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setMovement(QListView.Movement.Static)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSelectionRectVisible(True)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(24)
+        self.setSpacing(2)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.doubleClicked.connect(lambda idx: self.open_requested.emit(idx.row()))
+        self.setObjectName("imageGrid")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.key_handler is not None and self.key_handler(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0 and self.empty_text:
+            p = QPainter(self.viewport())
+            p.setPen(theme.muted_text(self.palette()))
+            p.drawText(self.viewport().rect().adjusted(40, 40, -40, -40),
+                       Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.empty_text)
+            p.end()
+
+    def keyboardSearch(self, search: str) -> None:
+        """Letters are class shortcuts here; jumping to a file name by typing would fight them."""
+
+    def columns(self) -> int:
+        return max(1, self.viewport().width() // (TILE.width() + 2 * self.spacing()))
+
+    def visible_rows(self) -> range:
+        """Rows currently on screen (used to prefetch around them)."""
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return range(0)
+        first = self.indexAt(self.viewport().rect().topLeft() + self._inset())
+        last = self.indexAt(self.viewport().rect().bottomRight() - self._inset())
+        start = first.row() if first.isValid() else 0
+        end = last.row() if last.isValid() else min(model.rowCount() - 1, start + 4 * self.columns() * 6)
+        return range(start, end + 1)
+
+    def _inset(self) -> QPoint:
+        return QPoint(self.spacing() + 4, self.spacing() + 4)
