@@ -22,9 +22,6 @@ from studio.core import job_records as jr
 from studio.core.errors import StudioError
 from studio.core.project_store import ProjectStore
 
-PROFILE_SETTING = "service.profile"
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="write the chat-format JSONL dataset (+ manifest and report) to a folder")
     p.add_argument("project", type=Path)
@@ -247,7 +244,7 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def _profile_from_args(args: argparse.Namespace, store: ProjectStore):
-    from studio.service.providers import DEFAULT_AZURE_API_VERSION, ServiceProfile, profile_from_env
+    from studio.service.providers import DEFAULT_AZURE_API_VERSION, ServiceProfile, profile_from_env, project_profile
 
     auth = {"auth": "entra", "entra_method": args.entra.replace("-", "_")} if getattr(args, "entra", None) else {}
     if args.demo:
@@ -262,9 +259,9 @@ def _profile_from_args(args: argparse.Namespace, store: ProjectStore):
     env_profile = profile_from_env()
     if env_profile is not None:
         return ServiceProfile.from_dict(env_profile.to_dict() | auth) if auth else env_profile
-    saved = store.get_setting(PROFILE_SETTING, None)
-    if saved:
-        return ServiceProfile.from_dict(saved)
+    saved = project_profile(store)
+    if saved is not None:
+        return saved
     raise StudioError(
         "Which service? Pass --azure-endpoint URL, --azure-v1 URL, --base-url URL or --demo, "
         "or set AZURE_OPENAI_ENDPOINT / OPENAI_API_KEY."
@@ -281,6 +278,7 @@ def _credentials(profile):
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
+    from studio.service.providers import save_project_profile
     from studio.service.submission import retry_submission, submit
     from studio.service.submit_params import SubmitParams
 
@@ -311,7 +309,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
                     _err(f"The submission stopped part-way; fix the cause, then resume it with: "
                          f"studio-cli submit {args.project} --resume {pending[0].id}")
                 raise error
-        store.set_setting(PROFILE_SETTING, profile.to_dict())
+        save_project_profile(store, profile)
         print(job_id)
         sys.stdout.flush()
         if args.watch:

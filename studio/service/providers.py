@@ -138,6 +138,23 @@ def profile_from_env(env: Mapping[str, str] | None = None) -> ServiceProfile | N
     return None
 
 
+PROFILE_SETTING = "service.profile"
+
+
+def project_profile(store) -> ServiceProfile | None:
+    """The service profile last used with this project (saved by a submit), if any."""
+    saved = store.get_setting(PROFILE_SETTING, None)
+    try:
+        return ServiceProfile.from_dict(saved) if saved else None
+    except (ServiceError, TypeError):
+        return None
+
+
+def save_project_profile(store, profile: ServiceProfile) -> None:
+    """Remember the profile in the project (non-secret JSON only)."""
+    store.set_setting(PROFILE_SETTING, profile.to_dict())
+
+
 def make_client(
     profile: ServiceProfile,
     credentials: Credentials,

@@ -35,6 +35,14 @@ def _server_message(error: openai.APIStatusError) -> str:
     return str(getattr(error, "message", "") or "")
 
 
+def _is_entra_failure(error: BaseException) -> bool:
+    try:
+        from azure.core.exceptions import ClientAuthenticationError
+    except ImportError:  # pragma: no cover - azure-identity is a declared dependency
+        return False
+    return isinstance(error, ClientAuthenticationError)
+
+
 def describe(error: BaseException, profile: "ServiceProfile", action: str = "contact the service",
              credentials: "Credentials | None" = None) -> str:
     """A one-paragraph explanation: what happened while doing `action`, and what to do about it."""
@@ -73,6 +81,11 @@ def describe(error: BaseException, profile: "ServiceProfile", action: str = "con
         text = f"{where} refused to {action} ({error.status_code}): {_server_message(error)}"
     elif isinstance(error, ServiceError):
         text = str(error)
+    elif _is_entra_failure(error):
+        text = (
+            f"Microsoft Entra sign-in for {where} failed: {error}. Sign in again (browser or device code), "
+            "or run 'az login' when using the default sign-in."
+        )
     else:
         text = f"Could not {action}: {type(error).__name__}: {error}"
     return scrub(text, credentials.secret_values() if credentials else ())

@@ -36,6 +36,11 @@ class SubmitParams:
     chunk_threshold: int = 100 * 1024 * 1024  # bytes above which the multipart Uploads API is used
     part_size: int = 64 * 1024 * 1024
 
+    def __post_init__(self) -> None:
+        # Accept `ExportOptions` (what the UI builds) as well as its dict form (what is stored).
+        if not isinstance(self.export, dict):
+            object.__setattr__(self, "export", asdict(self.export))
+
     def validate(self, azure: bool) -> None:
         if not self.model or not self.model.strip():
             raise InvalidParameter("Choose a base model (e.g. gpt-4o-2024-08-06) or one of your fine-tuned models.")

@@ -63,3 +63,11 @@ def test_results_csv_by_header_name_with_blank_cells():
     assert points[2].full_valid_accuracy == 0.85 and points[2].train_accuracy == 0.9
     # columns in another order, older name for train accuracy
     assert parse_results_csv("train_accuracy,step,train_loss\n0.5,7,0.25\n")[0].train_accuracy == 0.5
+
+
+def test_export_options_are_accepted_and_stored_as_a_dict():
+    from studio.core.export import ExportOptions
+
+    params = SubmitParams(export=ExportOptions(detail="high", val_fraction=0.2, workers=0))
+    assert params.export["detail"] == "high" and params.export["workers"] == 0
+    assert SubmitParams.from_dict(params.to_dict()) == params
