@@ -50,8 +50,16 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         try:
             super().finish()
+        except OSError:  # the client went away (timeouts, dropped connections): nothing left to send
+            pass
         finally:
             self.server.untrack_connection(self.connection)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except ConnectionError:  # client gone mid-answer (its timeout, or a dropped connection)
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature from the stdlib
         """Quiet: tests and the demo read `state.requests` instead of a console log."""
