@@ -342,15 +342,22 @@ def _refresh(store: ProjectStore) -> None:
     from studio.service.job_monitor import JobMonitor
     from studio.service.providers import ServiceProfile
 
-    by_account: dict[str, Any] = {}
+    monitors: dict[str, JobMonitor] = {}
+
+    def monitor_for(profile: ServiceProfile) -> JobMonitor:
+        key = profile.to_json()
+        if key not in monitors:
+            monitors[key] = JobMonitor(store, profile, _credentials(profile))
+        return monitors[key]
+
+    # a submission that stopped after creating its job (response lost) gets its job back
+    for sub in jr.list_submissions(store, unfinished_only=True):
+        if sub.training_file_id and sub.profile:
+            monitor_for(ServiceProfile.from_dict(sub.profile)).refresh_from_service()
     for job in jr.list_jobs(store, active_only=True):
         if not job.profile:
             continue
-        profile = ServiceProfile.from_dict(job.profile)
-        monitor = by_account.get(profile.credential_account())
-        if monitor is None:
-            monitor = by_account[profile.credential_account()] = JobMonitor(store, profile, _credentials(profile))
-        snapshot = monitor.poll(job.id)
+        snapshot = monitor_for(ServiceProfile.from_dict(job.profile)).poll(job.id)
         if snapshot.reconnecting:
             _err(f"{job.id}: {snapshot.message}")
 

@@ -27,8 +27,13 @@ PROCESSED, FILE_ERROR, DELETED = "processed", "error", "deleted"
 def find_uploaded(client: openai.OpenAI, filename: str, size: int, *, policy: RetryPolicy = DEFAULT_POLICY,
                   cancel: CancelToken | None = None) -> str | None:
     """Id of a fine-tune file with this exact name and size already on the service (a lost response)."""
-    page = call_with_retry(lambda: client.files.list(purpose="fine-tune", limit=100, order="desc"),
-                           policy=policy, cancel=cancel)
+    def newest_files():
+        try:
+            return client.files.list(purpose="fine-tune", limit=100, order="desc")
+        except openai.BadRequestError:  # an API version without list parameters: list everything
+            return client.files.list()
+
+    page = call_with_retry(newest_files, policy=policy, cancel=cancel)
     for f in page.data:
         if f.filename == filename and (f.bytes in (None, size)) and getattr(f, "status", None) not in (FILE_ERROR, DELETED):
             return f.id

@@ -86,3 +86,21 @@ def test_export_and_estimate_commands(project_path, tmp_path, capsys):
     assert (tmp_path / "out" / "train.jsonl").is_file() and (tmp_path / "out" / "manifest.jsonl").is_file()
     code, out, _ = run(["estimate", project_path, "--epochs", 3, "--price-per-million", 25], capsys)
     assert code == 0 and "billed training tokens" in out and "estimated cost: $" in out
+
+
+def test_jobs_refresh_finds_a_job_created_just_before_a_crash(emulator, project_path, capsys, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "emu-key")
+    code, out, _ = run(["submit", project_path, "--base-url", emulator.base_url, "--workers", 0], capsys)
+    job_id = out.strip()
+    # the app died after the service created the job but before the project recorded it
+    with ProjectStore.open(project_path) as store:
+        jr.update_submission(store, 1, state="processed", job_id=None)
+        store.db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+    code, out, err = run(["jobs", project_path], capsys)
+    assert job_id not in out and "--resume 1" in out
+    code, out, err = run(["jobs", project_path, "--refresh"], capsys)
+    assert code == 0, err
+    assert job_id in out and "resume with" not in out
+    with ProjectStore.open(project_path) as store:
+        assert jr.get_submission(store, 1).job_id == job_id
+    assert emulator.state.jobs_created == 1
