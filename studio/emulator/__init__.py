@@ -3,16 +3,35 @@
 The real `openai` SDK talks to it unchanged:
 
     from studio.emulator import EmulatorServer, ManualClock
-    with EmulatorServer(step_seconds=0.01) as srv:
+    with EmulatorServer(clock=ManualClock(), step_seconds=1.0) as srv:
         OpenAI(base_url=srv.base_url, api_key="test")                     # /v1/...
         AzureOpenAI(azure_endpoint=srv.azure_endpoint, api_version="2025-04-01-preview", api_key="k")
         OpenAI(base_url=srv.azure_v1_base_url, api_key="k")              # /openai/v1/...
+        srv.advance(60)                                                   # move emulated time
 
-Time: progress is derived from timestamps on each request (no background work). Use
-`clock=ManualClock()` and `srv.advance(seconds)` for exact control, or a small `step_seconds`.
-Simulated moderation: an image whose top-left 8x8 pixels are magenta (255, 0, 255) is skipped as
-"contains people or faces"; cyan (0, 255, 255) as "contains CAPTCHAs".
-Faults: `srv.faults.add("429" | "500" | "disconnect" | "slow" | "fail_job" | "skip_images", ...)`.
+Time. Nothing runs in the background: each request recomputes files and jobs from stored timestamps
+and the clock (`clock=` any callable returning seconds; default wall clock; `ManualClock` +
+`srv.advance()` for exact tests). With `step_seconds=s`: a fine-tune file is processed after 2s; a job
+validates for 10s, queues for 6s, then runs one step per s. "auto" hyperparameters: 3 epochs, batch
+size so an epoch has at most 40 steps, learning-rate multiplier 2.0. Demo pace (`DEMO_STEP_SECONDS`
+= 0.5): a job takes about 20-70 s.
+
+Statuses. OpenAI objects: file uploaded -> processed|error; job validating_files -> queued -> running
+-> succeeded|failed|cancelled. Azure objects (created through either Azure URL style): file pending ->
+processed|error; job pending -> queued -> running -> ... Both: running <-> paused. Pause/resume work on
+/v1 and /openai/v1 always, and on dated Azure URLs only with api-version >= 2025-04-01-preview (400
+otherwise).
+
+Training files are validated on upload: malformed lines put the file in `error` (and fail a job that
+uses it) naming the line numbers; images the service cannot use skip their example. Simulated
+moderation: an image whose top-left 8x8 pixels are magenta (255, 0, 255) is skipped as "contains people
+or faces"; cyan (0, 255, 255) as "contains CAPTCHAs". Skips are reported as a "Preprocessing Summary"
+text in a `warn` event; past 200 skipped examples the job fails with that text as `error.message`.
+
+Faults: `srv.faults.add("429" | "500" | "disconnect" | "slow" | "fail_job" | "skip_images", ...)`,
+see `faults`. Assertions: `srv.state.jobs_created`, `.files_created`, `.uploads_created`,
+`.requests_matching(method, path_regex)`.
+
 Only stdlib and Pillow are used here: no core, service or Qt imports.
 """
 

@@ -24,6 +24,7 @@ AUTO_EPOCHS = 3
 AUTO_LEARNING_RATE_MULTIPLIER = 2.0
 # "auto" batch size keeps an epoch at or below this many steps, so a demo job's length stays bounded.
 AUTO_MAX_STEPS_PER_EPOCH = 40
+DEFAULT_INJECTED_SKIP_REASON = REASON_PEOPLE
 
 
 def _with_injected_skips(report: JsonlReport, skips: list[tuple[int, str]]) -> JsonlReport:
@@ -94,6 +95,3 @@ def plan_job(
 
 def _failure(code: str, message: str, param: str | None) -> dict[str, Any]:
     return {"code": code, "message": message, "param": param}
-
-
-DEFAULT_INJECTED_SKIP_REASON = REASON_PEOPLE

@@ -82,5 +82,8 @@ def parse_form(body: bytes, content_type: str | None) -> dict[str, FormPart]:
         name = disposition.get("name")
         if name is None:
             raise bad_request("A multipart part has no field name.")
-        parts[name] = FormPart(name, disposition.get("filename"), headers.get("content-type"), data)
+        filename = disposition.get("filename")
+        if filename is not None:  # HTML5 form encoding, as httpx sends it, escapes only these three
+            filename = filename.replace("%22", '"').replace("%0D", "\r").replace("%0A", "\n")
+        parts[name] = FormPart(name, filename, headers.get("content-type"), data)
     return parts

@@ -20,6 +20,12 @@ def test_upload_is_uploaded_then_processed_and_content_round_trips(server, opena
     assert openai_client.files.content(file.id).read() == ten_examples
 
 
+def test_filenames_with_quotes_and_unicode_survive(openai_client):
+    name = 'tränïng "v2";final.jsonl'
+    file = openai_client.files.create(file=(name, b"{}\n"), purpose="fine-tune")
+    assert file.filename == name == openai_client.files.retrieve(file.id).filename
+
+
 def test_wait_for_processing_against_the_wall_clock(ten_examples):
     with EmulatorServer(step_seconds=0.01) as srv:
         client = openai.OpenAI(base_url=srv.base_url, api_key="test", max_retries=0)
