@@ -40,13 +40,13 @@ def make_project(
             stem = f"{cls}_{i:02d}"
             img = Image.new("RGB", (64, 48), (30 + 70 * c_index, (37 * i) % 255, 120))
             if f"{stem}.jpg" in magenta:
-                img.paste(MAGENTA, (0, 0, 8, 8))
+                img.paste(MAGENTA, (0, 0, 16, 16))
             if f"{stem}.png" in grayscale:
                 name = f"{stem}.png"
                 img.convert("L").save(images / name)
             else:
                 name = f"{stem}.jpg"
-                img.save(images / name, quality=95)
+                img.save(images / name, quality=95, subsampling=0)
                 if name in damaged:
                     data = (images / name).read_bytes()
                     (images / name).write_bytes(data[: len(data) // 2])

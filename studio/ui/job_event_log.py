@@ -1,0 +1,169 @@
+"""A job's event log, filterable by level, that grows as new events arrive.
+
+A running job produces one "metrics" event per training step, which would bury the few messages a
+person needs (validation results, skipped images, failures), so step events can be hidden and the
+level filter keeps warnings and errors in reach. Events are deduplicated by id, so the view can be
+filled from the project records and then fed each poll's new events without double entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from studio.core.job_records import JobEvent
+
+_Index = QModelIndex | QPersistentModelIndex
+LEVEL_FILTERS = (("All levels", None), ("Warnings and errors", {"warn", "warning", "error"}), ("Errors only", {"error"}))
+LEVEL_COLORS = {"warn": QColor("#b26a00"), "warning": QColor("#b26a00"), "error": QColor("#c62828")}
+COLUMNS = ("Time", "Level", "Message")
+
+
+def format_time(timestamp: float, today: dt.date | None = None) -> str:
+    when = dt.datetime.fromtimestamp(timestamp)
+    if when.date() == (today or dt.date.today()):
+        return when.strftime("%H:%M:%S")
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+class EventLogModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._events: list[JobEvent] = []
+        self._ids: set[str] = set()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        event = self._events[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (format_time(event.created_at), event.level, event.message)[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2:
+            return event.message
+        if role == Qt.ItemDataRole.ForegroundRole and event.level in LEVEL_COLORS:
+            return LEVEL_COLORS[event.level]
+        if role == Qt.ItemDataRole.UserRole:
+            return event
+        return None
+
+    def set_events(self, events: Iterable[JobEvent]) -> None:
+        self.beginResetModel()
+        self._events = []
+        self._ids = set()
+        self._add(sorted(events, key=lambda e: e.created_at))
+        self.endResetModel()
+
+    def add_events(self, events: Iterable[JobEvent]) -> int:
+        fresh = sorted((e for e in events if e.id not in self._ids), key=lambda e: e.created_at)
+        if not fresh:
+            return 0
+        if self._events and fresh[0].created_at < self._events[-1].created_at:
+            self.set_events([*self._events, *fresh])  # late arrival: keep time order
+            return len(fresh)
+        start = len(self._events)
+        self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+        self._add(fresh)
+        self.endInsertRows()
+        return len(fresh)
+
+    def _add(self, events: list[JobEvent]) -> None:
+        for event in events:
+            if event.id not in self._ids:
+                self._ids.add(event.id)
+                self._events.append(event)
+
+    def event_at(self, row: int) -> JobEvent:
+        return self._events[row]
+
+
+class _EventFilter(QSortFilterProxyModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.levels: set[str] | None = None
+        self.show_metrics = False
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
+        event = self.sourceModel().event_at(source_row)  # type: ignore[attr-defined]
+        if self.levels is not None and event.level not in self.levels:
+            return False
+        return self.show_metrics or event.type != "metrics"
+
+
+class EventLog(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = EventLogModel(self)
+        self.proxy = _EventFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.level_combo = QComboBox()
+        for text, _ in LEVEL_FILTERS:
+            self.level_combo.addItem(text)
+        self.level_combo.currentIndexChanged.connect(self._apply_filter)
+        self.metrics_box = QCheckBox("Show step metrics")
+        self.metrics_box.toggled.connect(self._apply_filter)
+        self.count_label = QLabel()
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Show:"))
+        bar.addWidget(self.level_combo)
+        bar.addWidget(self.metrics_box)
+        bar.addStretch(1)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        self._update_count()
+
+    def set_level_filter(self, index: int) -> None:
+        self.level_combo.setCurrentIndex(index)
+
+    def _apply_filter(self) -> None:
+        self.proxy.levels = LEVEL_FILTERS[self.level_combo.currentIndex()][1]
+        self.proxy.show_metrics = self.metrics_box.isChecked()
+        self.proxy.invalidateFilter()
+        self._update_count()
+
+    def set_events(self, events: Iterable[JobEvent]) -> None:
+        self.model.set_events(events)
+        self._update_count()
+        self.table.scrollToBottom()
+
+    def add_events(self, events: Iterable[JobEvent]) -> None:
+        bar = self.table.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 2
+        if self.model.add_events(events):
+            self._update_count()
+            if at_bottom:
+                self.table.scrollToBottom()
+
+    def visible_messages(self) -> list[str]:
+        return [self.proxy.index(r, 2).data() for r in range(self.proxy.rowCount())]
+
+    def _update_count(self) -> None:
+        self.count_label.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} events")
