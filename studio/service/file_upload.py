@@ -24,6 +24,10 @@ JSONL_MIME = "application/jsonl"
 PROCESSED, FILE_ERROR, DELETED = "processed", "error", "deleted"
 
 
+class FileRejected(ServiceError):
+    """The service processed the file and refused it: the dataset itself must change."""
+
+
 def find_uploaded(client: openai.OpenAI, filename: str, size: int, *, policy: RetryPolicy = DEFAULT_POLICY,
                   cancel: CancelToken | None = None) -> str | None:
     """Id of a fine-tune file with this exact name and size already on the service (a lost response)."""
@@ -129,9 +133,10 @@ def wait_until_processed(
         if status == PROCESSED:
             return
         if status in (FILE_ERROR, DELETED):
-            detail = getattr(f, "status_details", None) or "no reason given"
-            raise ServiceError(
-                f"The service rejected {filename} ({status}): {detail}. Fix the dataset (re-export) and submit again."
+            detail = str(getattr(f, "status_details", None) or "no reason given").rstrip(". ")
+            raise FileRejected(
+                f"The service rejected {filename} ({status}): {detail}. Fix the dataset, then submit again "
+                "(the dataset is exported and uploaded afresh)."
             )
         if clock() > deadline:
             raise ServiceError(

@@ -25,7 +25,7 @@ from studio.core.errors import DatasetError, StudioError
 from studio.core.export import ExportOptions, export_project, validate_jsonl
 from studio.core.tasks import CancelToken, Cancelled, ProgressCallable, no_progress
 from studio.service.credentials import Credentials
-from studio.service.file_upload import upload_file, wait_until_processed
+from studio.service.file_upload import FileRejected, upload_file, wait_until_processed
 from studio.service.job_sync import record_job
 from studio.service.providers import ServiceProfile, make_client
 from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, create_once
@@ -123,7 +123,8 @@ def _ensure_export(store, sub, params: SubmitParams, progress, cancel, warn) -> 
         # Uploaded already but the folder is gone: the manifest (skip mapping) is lost, the job is not.
         return Path(sub.export_dir or exports_folder(store))
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    out_dir = exports_folder(store) / f"{stamp}-submission-{sub.id}"
+    round_ = int(sub.params.get("upload_round", 0))
+    out_dir = exports_folder(store) / (f"{stamp}-submission-{sub.id}" + (f"-r{round_}" if round_ else ""))
     progress(0, None, "Exporting the dataset")
     report = export_project(store, out_dir, ExportOptions(**params.export), progress, cancel)
     for message in report.warnings:
@@ -163,10 +164,12 @@ def _warn(warn: WarnFn | None, progress: ProgressCallable, message: str) -> None
 
 def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy, progress, cancel) -> tuple[str, str | None]:
     sub = jr.get_submission(store, sid)
+    round_ = int(sub.params.get("upload_round", 0))
+    stem = f"studio-{token}" + (f"-r{round_}" if round_ else "")
     train_id = sub.training_file_id
     if not train_id:
         train_id = upload_file(
-            client, export_dir / TRAIN_NAME, f"studio-{token}-{TRAIN_NAME}",
+            client, export_dir / TRAIN_NAME, f"{stem}-{TRAIN_NAME}",
             chunk_threshold=params.chunk_threshold, part_size=params.part_size,
             policy=policy, progress=progress, cancel=cancel,
         )
@@ -175,7 +178,7 @@ def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy,
     valid_path = export_dir / VALIDATION_NAME
     if not valid_id and valid_path.is_file() and valid_path.stat().st_size > 0:
         valid_id = upload_file(
-            client, valid_path, f"studio-{token}-{VALIDATION_NAME}",
+            client, valid_path, f"{stem}-{VALIDATION_NAME}",
             chunk_threshold=params.chunk_threshold, part_size=params.part_size,
             policy=policy, progress=progress, cancel=cancel,
         )
@@ -189,8 +192,16 @@ def _ensure_processed(client, store, sid, export_dir, train_id, valid_id, policy
         return
     for file_id, name in ((train_id, TRAIN_NAME), (valid_id, VALIDATION_NAME)):
         if file_id:
-            wait_until_processed(client, file_id, name, poll_interval=poll_interval, policy=policy,
-                                 progress=progress, cancel=cancel)
+            try:
+                wait_until_processed(client, file_id, name, poll_interval=poll_interval, policy=policy,
+                                     progress=progress, cancel=cancel)
+            except FileRejected:
+                # Retrying with the same files cannot succeed: start over from a fresh export, uploaded
+                # under new names (the next round) so the rejected files are never taken for ours.
+                recorded = jr.get_submission(store, sid).params
+                jr.update_submission(store, sid, export_dir=None, training_file_id=None, validation_file_id=None,
+                                     params=recorded | {"upload_round": int(recorded.get("upload_round", 0)) + 1})
+                raise
     jr.update_submission(store, sid, state="processed")
 
 

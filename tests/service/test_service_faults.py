@@ -173,3 +173,49 @@ def test_lost_create_response_is_found_again_by_refresh(emulator, project_path):
         assert jr.get_submission(store, sub.id).job_id == found[0].id
         assert retry_submission(store, sub.id, KEY) == found[0].id
     assert emulator.state.jobs_created == 1
+
+
+def test_a_file_the_service_rejects_is_reported_with_its_reason(emulator, tmp_path):
+    from studio.service.file_upload import upload_file, wait_until_processed
+    from studio.service.providers import make_client
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\nnot json\n' * 6)
+    client = make_client(ServiceProfile(kind="openai", endpoint=emulator.base_url), KEY)
+    file_id = upload_file(client, bad, "studio-x-train.jsonl", policy=FAST)
+    with pytest.raises(ServiceError, match="rejected studio-x-train.jsonl") as info:
+        wait_until_processed(client, file_id, "studio-x-train.jsonl", poll_interval=0.01, policy=FAST)
+    assert "not valid JSON" in str(info.value) and "Fix the dataset" in str(info.value)
+
+
+def test_emulator_command_reports_a_busy_port(emulator, capsys):
+    from studio.cli.main import main
+
+    assert main(["emulator", "--port", str(emulator.port)]) == 2
+    assert "Try another --port" in capsys.readouterr().err
+
+
+def test_a_rejected_dataset_is_exported_and_uploaded_afresh_on_retry(emulator, project_path, monkeypatch):
+    from studio.service import submission
+    from studio.service.file_upload import FileRejected
+
+    real_wait = submission.wait_until_processed
+    calls = []
+
+    def reject_first(client, file_id, name, **kw):
+        calls.append(file_id)
+        if len(calls) == 1:
+            raise FileRejected(f"The service rejected {name} (error): image too large.")
+        return real_wait(client, file_id, name, **kw)
+
+    monkeypatch.setattr(submission, "wait_until_processed", reject_first)
+    profile = ServiceProfile(kind="openai", endpoint=emulator.base_url)
+    with ProjectStore.open(project_path) as store:
+        with pytest.raises(FileRejected):
+            submit(store, profile, KEY, fast_params(), policy=FAST, poll_interval=0.02)
+        sub = jr.list_submissions(store)[0]
+        assert (sub.state, sub.export_dir, sub.training_file_id) == ("failed", None, None)
+        job_id = retry_submission(store, sub.id, KEY, policy=FAST, poll_interval=0.02)
+        assert jr.get_submission(store, sub.id).training_file_id != calls[0]
+    assert emulator.state.jobs_created == 1 and emulator.state.jobs[job_id].training_file != calls[0]
+    assert len(fine_tune_files(emulator)) == 4

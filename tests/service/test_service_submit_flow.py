@@ -53,6 +53,11 @@ def test_submit_and_monitor_until_succeeded(path, tmp_path, emulator, monkeypatc
         assert [p.step for p in points] == list(range(1, points[-1].total_steps + 1))
         assert jr.metric_series(store, job_id, "valid_accuracy")
         assert final.step == final.total_steps
+        # the results CSV alone restores the whole series (events are known, so they add nothing)
+        store.db.execute("DELETE FROM job_metrics WHERE job_id = ?", (job_id,))
+        again = JobMonitor(store, profile, creds).poll(job_id)
+        assert again.new_events == [] and [p.step for p in jr.metrics(store, job_id)] == [p.step for p in points]
+        assert jr.metric_series(store, job_id, "valid_accuracy")
         # checkpoints: one per epoch (2), each with a model id
         ckpts = jr.checkpoints(store, job_id)
         assert len(ckpts) == 2 and all(c.model_id for c in ckpts)
