@@ -44,7 +44,7 @@ _WORKER_MEMORY_LIMIT = 3 * 1024**3  # address space per worker: a runaway decode
 @dataclass(frozen=True, slots=True)
 class HeaderOutcome(Generic[K]):
     key: K
-    path: Path
+    path: Path | str  # as the caller gave it
     result: CheckResult
     fingerprint: str | None = None
 
@@ -54,13 +54,13 @@ class DeepTask:
     """One file to deep-check. `key` names its thumbnail file: `<thumb_dir>/<key>.jpg|.png`."""
 
     key: str
-    path: Path
+    path: Path | str
 
 
 @dataclass(frozen=True, slots=True)
 class DeepOutcome:
     key: str
-    path: Path
+    path: Path | str  # as the caller gave it
     result: CheckResult
     thumb_path: Path | None = None
     fingerprint: str | None = None
@@ -86,24 +86,37 @@ def _init_worker() -> None:
         pass
 
 
-def header_worker(paths: Sequence[str], with_fingerprint: bool) -> list[tuple[CheckResult, str | None]]:
+# Results cross the process boundary as plain tuples: pickling a dataclass costs ~10 us, which is a
+# third of a header check.
+_Packed = tuple
+
+
+def _pack(r: CheckResult) -> _Packed:
+    return (r.verdict.value, r.message, r.bytes, r.format, r.mode, r.width, r.height, r.frames, r.stage)
+
+
+def _unpack(t: _Packed) -> CheckResult:
+    return CheckResult(Verdict(t[0]), *t[1:])
+
+
+def header_worker(paths: Sequence[str], with_fingerprint: bool) -> list[tuple[_Packed, str | None]]:
     out = []
     for p in paths:
         result = check_header(Path(p))
-        out.append((result, _safe_fingerprint(p, result.bytes) if with_fingerprint else None))
+        out.append((_pack(result), _safe_fingerprint(p, result.bytes) if with_fingerprint else None))
     return out
 
 
 def deep_worker(
     path: str, key: str, thumb_size: int | None, thumb_dir: str | None, with_fingerprint: bool
-) -> list[tuple[CheckResult, str | None, str | None]]:
+) -> list[tuple[_Packed, str | None, str | None]]:
     make_thumb = thumb_size if thumb_dir else None
     result, thumb, data = _deep(Path(path), make_thumb)
     thumb_path = _save_thumbnail(thumb, Path(thumb_dir), key) if thumb is not None and thumb_dir else None
     fp = None
     if with_fingerprint and result.verdict is not Verdict.UNREADABLE:
         fp = fingerprint_bytes(data) if data is not None else _safe_fingerprint(path, result.bytes)
-    return [(result, thumb_path, fp)]
+    return [(_pack(result), thumb_path, fp)]
 
 
 def _safe_fingerprint(path: str | Path, size: int) -> str | None:
@@ -178,7 +191,7 @@ class CheckPool:
 
     def headers(
         self,
-        items: Sequence[tuple[K, Path]],
+        items: Sequence[tuple[K, Path | str]],
         *,
         with_fingerprint: bool = False,
         progress: ProgressCallable | None = None,
@@ -197,9 +210,9 @@ class CheckPool:
             if isinstance(outcome, _Failure):
                 result, fp = _failed(outcome.reason, path), None
             else:
-                result, fp = outcome
+                result, fp = _unpack(outcome[0]), outcome[1]
             done += 1
-            yield HeaderOutcome(key, Path(path), result, fp)
+            yield HeaderOutcome(key, path, result, fp)
             _report(progress, done, total)
 
     def deep(
@@ -233,7 +246,7 @@ class CheckPool:
             if isinstance(outcome, _Failure):
                 result, thumb, fp = _failed(outcome.reason, task.path, stage="deep"), None, None
             else:
-                result, thumb, fp = outcome
+                result, thumb, fp = _unpack(outcome[0]), outcome[1], outcome[2]
             done += 1
             yield DeepOutcome(task.key, task.path, result, Path(thumb) if thumb else None, fp)
             _report(progress, done, total)
@@ -366,7 +379,7 @@ def _split(u: _Unit) -> list[_Unit]:
     return [_Unit(u.fn, ([p], *rest), [item]) for p, item in zip(paths, u.items)]
 
 
-def _failed(reason: str, path: Path, stage: str = "header") -> CheckResult:
+def _failed(reason: str, path: Path | str, stage: str = "header") -> CheckResult:
     try:
         size = os.stat(path).st_size
     except OSError:
@@ -390,7 +403,7 @@ def _report(progress: ProgressCallable | None, done: int, total: int) -> None:
 
 
 def iter_header_checks(
-    items: Sequence[tuple[K, Path]],
+    items: Sequence[tuple[K, Path | str]],
     *,
     pool: CheckPool | None = None,
     with_fingerprint: bool = False,

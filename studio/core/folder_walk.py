@@ -16,6 +16,7 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from studio.core.image_check import IMAGE_EXTENSIONS, NON_IMAGE_EXTENSIONS, looks_like_image
 from studio.core.models import FileEntry
@@ -29,10 +30,29 @@ def walk_images(
 ) -> Iterator[FileEntry]:
     """Yield a `FileEntry` for every candidate image under each `(root_id, folder)`.
 
-    Within a folder, entries come in name order so the first images a UI shows are stable. Folders
-    that cannot be listed (permissions, vanished mid-walk) are skipped, never fatal. A root that is
-    missing yields nothing. Stops quietly when `cancel` is set.
+    Within a folder, files come in name order, then its subfolders, so the first images a UI shows
+    are stable. Folders that cannot be listed (permissions, vanished mid-walk) are skipped, never
+    fatal. A root that is missing yields nothing. Stops quietly when `cancel` is set.
     """
+    for root_id, rel_path, abs_path, size, mtime_ns in walk_files(roots, cancel):
+        yield FileEntry(root_id, rel_path, Path(abs_path), size, mtime_ns)
+
+
+class WalkedFile(NamedTuple):
+    """`FileEntry` with the path as a string: building a `Path` per file would cost a rescan more
+    than the walk itself, and a rescan needs no path for a file that did not change."""
+
+    root_id: int
+    rel_path: str
+    abs_path: str
+    size: int
+    mtime_ns: int
+
+
+def walk_files(
+    roots: Sequence[tuple[int, Path]], cancel: CancelToken | None = None
+) -> Iterator[WalkedFile]:
+    """Like `walk_images`, yielding `WalkedFile`s."""
     real_roots = [_real(path) for _, path in roots]
     for root_id, root in roots:
         yield from _walk_root(root_id, Path(root), real_roots, cancel)
@@ -40,7 +60,7 @@ def walk_images(
 
 def _walk_root(
     root_id: int, root: Path, real_roots: list[str], cancel: CancelToken | None
-) -> Iterator[FileEntry]:
+) -> Iterator[WalkedFile]:
     try:
         st = os.stat(root)
     except OSError:
@@ -81,7 +101,7 @@ def _walk_root(
                 info = entry.stat()  # follows a symlinked file to the file it points at
             except OSError:
                 continue  # vanished or a dangling link
-            yield FileEntry(root_id, rel, Path(entry.path), info.st_size, info.st_mtime_ns)
+            yield WalkedFile(root_id, rel, entry.path, info.st_size, info.st_mtime_ns)
         # Pushed in reverse so the walk descends in name order.
         stack.extend(reversed(subfolders))
 
@@ -134,4 +154,4 @@ def _real(path: Path | str) -> str:
     return os.path.realpath(os.fspath(path))
 
 
-__all__ = ["walk_images"]
+__all__ = ["WalkedFile", "walk_files", "walk_images"]

@@ -25,7 +25,7 @@ from typing import Any
 from studio.core.check_pool import CheckPool, DeepTask
 from studio.core.errors import StudioError
 from studio.core.fingerprint import fingerprint
-from studio.core.folder_walk import walk_images
+from studio.core.folder_walk import WalkedFile, walk_files, walk_images
 from studio.core.models import CheckResult, FileEntry
 from studio.core.project_store import FileRecord, KnownFile, ProjectStore
 from studio.core.tasks import CancelToken, ProgressCallable
@@ -167,17 +167,17 @@ def _scan(
     report.unavailable_roots = [str(r.path) for r in roots if not r.path.is_dir()]
 
     say(0, None, "Looking for images")
-    entries = list(walk_images([(r.id, r.path) for r in available], cancel))
+    walked = list(walk_files([(r.id, r.path) for r in available], cancel))
     if cancel.cancelled:
         return
     known = {r.id: store.known_files(r.id) for r in available}
 
-    # 1. Diff the walk against the store: no file is opened here.
-    to_check: list[FileEntry] = []
-    deep_entries: dict[int, FileEntry] = {}  # image id -> entry, known images still lacking a deep check
+    # 1. Diff the walk against the store: no file is opened here, and unchanged files cost a lookup.
+    to_check: list[WalkedFile] = []
+    deep_entries: dict[int, WalkedFile] = {}  # image id -> entry, known images still lacking a deep check
     returned: list[int] = []
     seen: dict[int, set[str]] = defaultdict(set)
-    for e in entries:
+    for e in walked:
         seen[e.root_id].add(e.rel_path)
         k = known[e.root_id].get(e.rel_path)
         if k is None:
@@ -274,16 +274,16 @@ def _count(flagged: Counter[str], result: CheckResult) -> None:
 
 
 def _match_moves(
-    new_entries: list[FileEntry], vanished: list[_Vanished], cancel: CancelToken
-) -> tuple[list[tuple[_Vanished, FileEntry]], list[FileEntry]]:
+    new_entries: list[WalkedFile], vanished: list[_Vanished], cancel: CancelToken
+) -> tuple[list[tuple[_Vanished, WalkedFile]], list[WalkedFile]]:
     """Pair new files with vanished images; returns ((vanished, entry) pairs, unmatched entries)."""
     if not vanished or not new_entries:
         return [], new_entries
     by_size: dict[int, list[_Vanished]] = defaultdict(list)
     for v in vanished:
         by_size[v.known.size].append(v)
-    moves: list[tuple[_Vanished, FileEntry]] = []
-    unmatched: list[FileEntry] = []
+    moves: list[tuple[_Vanished, WalkedFile]] = []
+    unmatched: list[WalkedFile] = []
     taken: set[int] = set()
     for e in new_entries:
         candidates = [v for v in by_size.get(e.size, ()) if v.known.id not in taken]
@@ -298,7 +298,7 @@ def _match_moves(
     return moves, unmatched
 
 
-def _pick(e: FileEntry, candidates: list[_Vanished]) -> _Vanished | None:
+def _pick(e: WalkedFile, candidates: list[_Vanished]) -> _Vanished | None:
     with_fp = [v for v in candidates if v.known.fingerprint]
     if with_fp:
         try:
