@@ -93,7 +93,7 @@ def test_fail_job_fault_fails_training_at_the_given_step(server, openai_client, 
 
 
 def test_skip_images_fault_adds_skipped_examples_to_the_summary(server, openai_client, upload_processed, ten_examples):
-    from conftest import example, jsonl
+    from emulator_test_data import example, jsonl
 
     file = upload_processed(openai_client, jsonl([example() for _ in range(14)]))
     server.faults.add("skip_images", count=3, reason="inaccessible URL")

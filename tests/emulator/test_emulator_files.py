@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import openai
 import pytest
-from conftest import example, jsonl
+from emulator_test_data import example, jsonl
 
 from studio.emulator import EmulatorServer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openai
 import pytest
-from conftest import AZURE_VERSION
+from emulator_test_data import AZURE_VERSION
 
 BASE = "gpt-4o-2024-08-06"
 

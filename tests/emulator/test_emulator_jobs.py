@@ -9,7 +9,7 @@ import math
 
 import openai
 import pytest
-from conftest import example, jsonl
+from emulator_test_data import example, jsonl
 
 BASE = "gpt-4o-2024-08-06"
 SYSTEM = "Classify the image. Answer with one label: cat, dog."

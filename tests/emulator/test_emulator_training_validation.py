@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from conftest import CYAN, MAGENTA, example, image_data_uri, jsonl
+from emulator_test_data import CYAN, MAGENTA, example, image_data_uri, jsonl
 
 BASE = "gpt-4o-2024-08-06"
 

@@ -6,7 +6,7 @@ import hashlib
 
 import openai
 import pytest
-from conftest import example, jsonl
+from emulator_test_data import example, jsonl
 
 
 @pytest.fixture
