@@ -403,14 +403,14 @@ def _watch(store: ProjectStore, job_id: str, interval: float) -> int:
         if state["reconnecting"]:
             _err("reconnected")
         state["reconnecting"] = False
+        if snapshot.status != state["status"]:
+            state["status"] = snapshot.status
+            print(f"status: {snapshot.status}")
         for event in snapshot.new_events:
             if event.type != "metrics":
                 print(f"{_clock(event.created_at)} {event.level:<5} {event.message}")
         for point in snapshot.new_metrics:
             print(_metric_line(point))
-        if snapshot.status != state["status"]:
-            state["status"] = snapshot.status
-            print(f"status: {snapshot.status}")
         if snapshot.skipped_images:
             print(f"{snapshot.skipped_images} image(s) marked as skipped by the service")
         sys.stdout.flush()

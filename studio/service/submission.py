@@ -159,7 +159,8 @@ def _precheck(out_dir: Path, warn, progress) -> None:
 def _warn(warn: WarnFn | None, progress: ProgressCallable, message: str) -> None:
     if warn is not None:
         warn(message)
-    progress(0, None, f"Warning: {message}")
+    else:
+        progress(0, None, f"Warning: {message}")
 
 
 def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy, progress, cancel) -> tuple[str, str | None]:
