@@ -22,7 +22,8 @@ QtCharts, Pillow's codecs, worker processes, SQLite, the CA bundle and the keyri
      without those tools it must fall back to "session only" and exit 0. Linux only: on Windows/macOS
      it would write into the user's real credential store.
   6. `studio --self-test` with QT_QPA_PLATFORM=offscreen exits 0 and its JSON reports resources,
-     Qt plugins and certificates found.
+     Qt plugins and certificates found, from inside the bundle (not the source tree); then again on
+     Xvfb with the xcb platform when xvfb-run is installed (Linux).
 It also times `studio --version` and `studio --self-test`: a cold run (on Linux the bundle's files are
 first evicted from the page cache, as after a reboot) and the best of 3 warm runs.
 
@@ -70,7 +71,8 @@ REQUIRED_FILES = {
     "qt image plugins": [
         f"PySide6/{'' if IS_WIN else 'Qt/'}plugins/imageformats/*q{name}*" for name in ("jpeg", "gif", "webp")
     ],
-    "QtCharts": ["PySide6/QtCharts*", "PySide6/*/*Charts*" if not IS_WIN else "PySide6/Qt6Charts*"],
+    "QtCharts": ["PySide6/QtCharts.*", "PySide6/Qt6Charts.dll" if IS_WIN else
+                 "PySide6/Qt/lib/QtCharts.framework" if IS_MAC else "PySide6/Qt/lib/libQt6Charts.so*"],
     "Pillow codecs": ["PIL/_imaging*", "PIL/_webp*"],
     "CA bundle (certifi)": ["certifi/cacert.pem"],
     "keyring entry points": ["keyring-*.dist-info/entry_points.txt"],
@@ -81,7 +83,7 @@ REQUIRED_MODULES = [
     "keyring.backends.kwallet", "keyring.backends.chainer", "openai", "azure.identity", "truststore",
     "certifi", "studio.service.credentials", "studio.core.check_pool",
 ] + (["secretstorage", "jeepney"] if sys.platform.startswith("linux") else [])
-GUI_ONLY_MODULES = ["PySide6.QtCharts", "studio.ui.app"]
+GUI_ONLY_MODULES = ["studio.ui.app", "studio.ui.self_test", "studio.ui.main_window"]
 
 
 # ------------------------------------------------------------------------------------------------ runner
@@ -376,16 +378,27 @@ def check_keyring(bundle: Bundle, work: Path, env: dict[str, str]) -> Outcome:
                    ["SecretService not exercised: install dbus and gnome-keyring to test it"])
 
 
-# What `studio --self-test` must report as found; each name is matched against the JSON's check names.
-SELF_TEST_REQUIRED = {"resources": "resource", "Qt plugins": "plugin", "certificates": "cert"}
+# What `studio --self-test` must report as found: label -> words of which one must be in a check's name.
+SELF_TEST_REQUIRED = {
+    "resources": ("resource",),
+    "Qt plugins": ("plugin", "platform", "image_format"),
+    "certificates": ("cert", "ca_bundle"),
+}
 
 
-def self_test_checks(report: dict) -> dict[str, bool]:
+def self_test_checks(report: dict) -> dict[str, dict]:
     """Accepts {"checks": {name: {"ok": bool, ...}}} or {"checks": [{"name": ..., "ok": ...}]} (or bools)."""
     checks = report.get("checks", {})
     if isinstance(checks, list):
         checks = {str(c.get("name")): c for c in checks if isinstance(c, dict)}
-    return {name: bool(value.get("ok")) if isinstance(value, dict) else bool(value) for name, value in checks.items()}
+    return {name: value if isinstance(value, dict) else {"ok": bool(value)} for name, value in checks.items()}
+
+
+def paths_outside(detail: Any, inside: Path) -> list[str]:
+    """Absolute paths in a check's detail that are not in the bundle: the app found a file elsewhere."""
+    values = detail.values() if isinstance(detail, dict) else [detail] if isinstance(detail, str) else []
+    found = [Path(v) for v in values if isinstance(v, str) and Path(v).is_absolute()]
+    return [str(p) for p in found if inside.resolve() not in p.resolve().parents]
 
 
 def check_gui_self_test(bundle: Bundle, work: Path, env: dict[str, str], timings: dict) -> Outcome:
@@ -401,16 +414,35 @@ def check_gui_self_test(bundle: Bundle, work: Path, env: dict[str, str], timings
             return Outcome("studio --self-test (offscreen)", True, "exit 0 (windowed: no console output)")
         return Outcome("studio --self-test (offscreen)", False, f"no JSON on stdout: {proc.stdout[:300]!r}")
     checks = self_test_checks(report)
-    problems = [f"reported {name} not ok" for name, ok in checks.items() if not ok]
-    for label, needle in SELF_TEST_REQUIRED.items():
-        if not any(needle in name.lower() for name in checks):
-            problems.append(f"does not report {label} (no check named *{needle}*)")
+    problems = [f"{name} failed: {c.get('error', c)}" for name, c in checks.items() if not c.get("ok")]
+    for label, words in SELF_TEST_REQUIRED.items():
+        if not any(word in name.lower() for name in checks for word in words):
+            problems.append(f"does not report {label} (no check named *{'* or *'.join(words)}*)")
+    # Found is not enough: resources, plugins and CA file must be the bundle's own, not the source tree's.
+    for name, c in checks.items():
+        if any(word in name.lower() for words in SELF_TEST_REQUIRED.values() for word in words):
+            problems += [f"{name} uses {p}, outside the bundle" for p in paths_outside(c.get("detail"), bundle.root)]
     if report.get("frozen") is False:
         problems.append("says it is not frozen: the executable ran the source tree?")
     if report.get("ok") is False and not problems:
         problems.append("overall ok is false")
-    detail = ", ".join(f"{n}={'ok' if v else 'FAIL'}" for n, v in checks.items())
+    detail = ", ".join(f"{n}={'ok' if c.get('ok') else 'FAIL'}" for n, c in checks.items())
     return Outcome("studio --self-test (offscreen)", not problems, "; ".join(problems) or detail)
+
+
+def check_gui_on_x11(bundle: Bundle, work: Path, env: dict[str, str]) -> Outcome:
+    """The same self-test on a real X server (Xvfb): the xcb plugin and its libxcb-* libraries load."""
+    name = "studio --self-test (xcb, Xvfb)"
+    if not sys.platform.startswith("linux") or not shutil.which("xvfb-run"):
+        return Outcome(name, True, "skipped: needs Linux and xvfb-run", ["xcb platform not exercised"])
+    proc, took = run(["xvfb-run", "-a", bundle.exe("studio"), "--self-test"], dict(env, QT_QPA_PLATFORM="xcb"), cwd=work)
+    try:
+        report = last_json_object(proc.stdout)
+    except ValueError:
+        return Outcome(name, False, describe(proc))
+    platform_name = str(self_test_checks(report).get("qt_platform", {}).get("detail", {}))
+    ok = proc.returncode == 0 and report.get("ok") is not False and "xcb" in platform_name
+    return Outcome(name, ok, f"ran on xcb ({took:.1f} s)" if ok else f"{describe(proc)}; qt_platform={platform_name}")
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -440,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: check_cli_demo_submission(bundle, work, env),
         lambda: check_keyring(bundle, work, env),
         lambda: check_gui_self_test(bundle, work, env, timings),
+        lambda: check_gui_on_x11(bundle, work, env),
     ]
     outcomes = []
     try:
