@@ -1,0 +1,77 @@
+"""The wizard end to end: fill the pages with the mouse and keyboard, submit, exactly one job."""
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from studio.core import job_records as jr
+from studio.core.export.prompts import SETTING_SYSTEM
+from studio.core.project_store import ProjectStore
+from studio.ui.finetune_wizard import FinetuneWizard
+
+
+def click(qtbot, wizard, which):
+    button = wizard.button(which)
+    assert button.isEnabled() and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_wizard_submits_one_job(qtbot, emulator, project_path, openai_profile, make_controller):
+    controller = make_controller(project_path)
+    wizard = FinetuneWizard(controller)
+    qtbot.addWidget(wizard)
+    wizard.show()
+
+    # 1. dataset: counts per class and split, the "fewer than 50" warning
+    page = wizard.dataset_page
+    qtbot.waitUntil(page.isComplete, timeout=5000)
+    table = page.class_table
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["circle", "square", "All classes"]
+    assert table.item(2, 3).text() == "16"
+    assert "50" in page.warning_label.text()
+    page.val_spin.setValue(25)
+    qtbot.waitUntil(lambda: page.summary is not None and page.summary.totals["validation"] == 3, timeout=5000)
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+
+    # 2. prompts: the preview is the real example, and follows the typed system message
+    prompts = wizard.prompts_page
+    qtbot.waitUntil(lambda: "data:image/jpeg;base64," in prompts.example_text(), timeout=5000)
+    prompts.system_edit.clear()
+    qtbot.keyClicks(prompts.system_edit, "Sort shapes into {classes}.")
+    qtbot.waitUntil(lambda: "Sort shapes into circle, square." in prompts.example_text(), timeout=5000)
+    assert '"role": "assistant"' in prompts.example_text()
+    assert prompts.thumb.pixmap() is not None and not prompts.thumb.pixmap().isNull()
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+
+    # 3. service and model: the saved profile is shown; pick a suffix and 2 epochs
+    service = wizard.service_page
+    assert service.editor.profile() == openai_profile
+    assert "keyring" in service.editor.credential_label.text()
+    qtbot.keyClicks(service.suffix_edit, "Shapes-1!")  # the validator keeps only what the service accepts
+    assert service.suffix_edit.text() == "shapes-1"
+    service.epochs_spin.setValue(2)
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+
+    # 4. estimate, then Submit
+    estimate = wizard.estimate_page
+    qtbot.waitUntil(estimate.isComplete, timeout=5000)
+    assert estimate.fields["examples"].text() == "13 / 3"
+    assert estimate.fields["cost"].text().startswith("$")
+    with qtbot.waitSignal(wizard.job_created, timeout=20_000) as created:
+        click(qtbot, wizard, QWizard.WizardButton.CommitButton)
+        assert wizard.currentPage() is wizard.submit_page
+    job_id = created.args[0]
+    assert wizard.submit_page.state == "created" and job_id in wizard.submit_page.result_label.text()
+    assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+
+    assert emulator.state.jobs_created == 1
+    job = emulator.state.jobs[job_id]
+    assert job.suffix == "shapes-1"
+    with ProjectStore.open(project_path, read_only=True) as store:
+        assert store.get_setting(SETTING_SYSTEM) == "Sort shapes into {classes}."
+        (submission,) = jr.list_submissions(store)
+        assert submission.job_id == job_id
+        assert submission.params["n_epochs"] == 2
+        first = json.loads((__import__("pathlib").Path(submission.export_dir) / "train.jsonl").read_text().splitlines()[0])
+    assert first["messages"][0]["content"] == "Sort shapes into circle, square."
