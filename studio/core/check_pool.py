@@ -175,6 +175,7 @@ class CheckPool:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout = timeout
         self._executor: ProcessPoolExecutor | None = None
+        self._running: dict[Future, _Unit] = {}  # of the current (or an abandoned) stream
 
     def __enter__(self) -> CheckPool:
         return self
@@ -183,9 +184,13 @@ class CheckPool:
         self.close()
 
     def close(self) -> None:
-        if self._executor is not None:
+        """Stop the workers without waiting; a worker still busy (maybe hung) is killed."""
+        if any(not f.done() for f in self._running):
+            self._discard_pool()
+        elif self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+        self._running = {}
 
     # -- public streams -------------------------------------------------------------------------
 
@@ -290,6 +295,7 @@ class CheckPool:
         isolation: deque[_Unit] = deque()  # suspects from a crash or timeout, run one at a time
         retry: deque[_Unit] = deque()  # innocent units whose worker was killed under them
         running: dict[Future, _Unit] = {}
+        self._running = running
         source = iter(units)
         exhausted = False
 

@@ -32,6 +32,7 @@ from studio.core.tasks import CancelToken, ProgressCallable
 
 BATCH_ROWS = 500  # rows per store write: one transaction each, so the UI sees progress in steps
 BATCH_SECONDS = 0.5  # ...or fewer rows when results come in slowly (deep checks)
+FIRST_BATCH_ROWS = 64  # the first batch is written early: a UI shows images as soon as it can
 
 OnBatch = Callable[[list[int]], None]
 
@@ -95,7 +96,8 @@ class _Writer:
     def add(self, root_id: int, record: FileRecord) -> None:
         self.pending[root_id].append(record)
         self.count += 1
-        if self.count >= BATCH_ROWS or time.monotonic() - self.last_flush >= BATCH_SECONDS:
+        limit = BATCH_ROWS if self.ids else FIRST_BATCH_ROWS
+        if self.count >= limit or time.monotonic() - self.last_flush >= BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:

@@ -149,3 +149,18 @@ def test_failures_become_corrupt_verdicts(tmp_path):
     result = module._failed("it crashed the image decoder", path, stage="deep")
     assert result.verdict is Verdict.CORRUPT and result.stage == "deep"
     assert "crashed the image decoder" in result.message and result.bytes == path.stat().st_size
+
+
+def test_closing_the_pool_kills_a_worker_stuck_in_a_file():
+    pool = CheckPool(workers=2, timeout=60)
+    stream = pool._stream(iter(_units(hanging_worker, ["a", "hang", "b", "c"], batch=1)), None)
+    first = next(stream)
+    assert first[1].startswith("ok:")
+    processes = list(pool._executor._processes.values())
+    stream.close()  # the caller walks away while one worker hangs
+    start = time.monotonic()
+    pool.close()
+    for process in processes:
+        process.join(timeout=5)
+        assert not process.is_alive()
+    assert time.monotonic() - start < 5

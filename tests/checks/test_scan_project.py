@@ -245,3 +245,24 @@ def test_check_folder_on_a_single_file_and_on_unusable_paths(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert check_folder(empty) == {"files": {}, "summary": {"total": 0, "ok": 0}}
+
+
+def test_first_images_reach_the_project_before_the_header_stage_ends(tmp_path, check_pool):
+    images = tmp_path / "lib"
+    for i in range(300):
+        write(images / f"{i:03d}.jpg", jpeg(i))
+    store = ProjectStore.create(tmp_path / "s.studio", [images])
+    try:
+        batches: list[list[int]] = []
+        progress: list[int] = []
+
+        def on_batch(ids):
+            batches.append(ids)
+            progress.append(store.count())  # what a UI would see right now
+
+        report = scan_project(store, deep=False, pool=check_pool, on_batch=on_batch)
+        assert report.new == 300
+        assert len(batches[0]) <= 128 and len(batches) >= 2
+        assert progress[0] < 300 and progress[-1] == 300
+    finally:
+        store.close()
