@@ -11,7 +11,7 @@ from studio.service.job_monitor import JobMonitor
 from studio.service.providers import ServiceProfile, list_fine_tuned_models, test_connection
 from studio.service.submission import submit
 
-from conftest import fast_params
+from service_helpers import fast_params
 
 KEY = Credentials.from_key("emu-key")
 

@@ -13,7 +13,7 @@ from studio.service.providers import ServiceProfile
 from studio.service.retry import RetryPolicy
 from studio.service.submission import retry_submission, submit
 
-from conftest import fast_params
+from service_helpers import fast_params
 
 KEY = Credentials.from_key("emu-key")
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)

@@ -15,7 +15,7 @@ from studio.service.job_monitor import JobMonitor
 from studio.service.providers import ServiceProfile, test_connection
 from studio.service.submission import submit
 
-from conftest import fast_params, make_labeled_project
+from service_helpers import fast_params, make_labeled_project
 
 SECRET = "sk-live-7c1e9Qx4SECRETzz0918"
 

@@ -11,7 +11,7 @@ from studio.service.job_monitor import JobMonitor
 from studio.service.providers import ServiceProfile
 from studio.service.submission import submit
 
-from conftest import fast_params, make_labeled_project
+from service_helpers import fast_params, make_labeled_project
 
 
 def client_paths(srv):
