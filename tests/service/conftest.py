@@ -1,4 +1,4 @@
-"""Fixtures for the service layer: an in-memory keyring so no test touches a real one."""
+"""Fixtures for the service tests: an in-memory keyring (no test touches a real one), a labeled project, an emulator."""
 
 from __future__ import annotations
 
