@@ -34,8 +34,10 @@ from studio.core.tasks import CancelToken, ProgressCallable
 K = TypeVar("K")
 
 HEADER_BATCH = 128  # files per header unit: amortises inter-process overhead, still streams
-INLINE_HEADER_LIMIT = 64  # fewer files than this: check in the calling thread, no pool
-INLINE_DEEP_LIMIT = 4
+# Below these counts a stream runs in the calling thread: starting workers costs ~0.2 s, the time of
+# ~5,000 header checks or ~30 deep checks. Once workers run, they pay off much sooner.
+INLINE_HEADERS = {"cold": 2000, "warm": 64}
+INLINE_DEEP = {"cold": 16, "warm": 4}
 DEFAULT_TIMEOUT = 60.0  # seconds one file may take before its decoder is presumed hung
 _POLL = 0.1  # how often a waiting stream looks at the cancel token
 _WORKER_MEMORY_LIMIT = 3 * 1024**3  # address space per worker: a runaway decoder fails, not the OS
@@ -204,7 +206,7 @@ class CheckPool:
     ) -> Iterator[HeaderOutcome[K]]:
         """Header-check `(key, path)` items; yields in completion order, not input order."""
         total = len(items)
-        inline = total < INLINE_HEADER_LIMIT
+        inline = total < INLINE_HEADERS[self._state]
         units = (
             _Unit(header_worker, ([os.fspath(p) for _, p in chunk], with_fingerprint), chunk)
             for chunk in _chunks(items, 1 if inline else HEADER_BATCH)
@@ -242,7 +244,7 @@ class CheckPool:
             args = (os.fspath(task.path), task.key, thumb_size, dir_arg, with_fingerprint)
             return _Unit(deep_worker, args, [task])
 
-        if total <= INLINE_DEEP_LIMIT:
+        if total < INLINE_DEEP[self._state]:
             stream: Iterable[tuple[DeepTask, Any]] = self._inline(map(unit, tasks), cancel)
         else:
             stream = self._stream(map(unit, tasks), cancel)
@@ -257,6 +259,10 @@ class CheckPool:
             _report(progress, done, total)
 
     # -- machinery --------------------------------------------------------------------------------
+
+    @property
+    def _state(self) -> str:
+        return "cold" if self._executor is None else "warm"
 
     @staticmethod
     def _inline(units: Iterable[_Unit], cancel: CancelToken | None) -> Iterator[tuple[Any, Any]]:

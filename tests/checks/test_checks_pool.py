@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image
 
 from checks_images import encode, noise, write
+from studio.core import check_pool as check_pool_module
 from studio.core.check_pool import CheckPool, DeepTask, _Failure, _Unit, iter_deep_checks
 from studio.core.fingerprint import fingerprint
 from studio.core.models import Verdict
@@ -31,8 +32,9 @@ def make_folder(root: Path, count: int) -> list[Path]:
     return paths
 
 
-def test_header_checks_stream_every_file_with_progress(tmp_path, check_pool):
-    paths = make_folder(tmp_path, 200)  # above the inline limit: really uses the workers
+def test_header_checks_stream_every_file_with_progress(tmp_path, check_pool, monkeypatch):
+    monkeypatch.setitem(check_pool_module.INLINE_HEADERS, "cold", 64)  # really use the workers
+    paths = make_folder(tmp_path, 200)
     calls = []
     outcomes = list(check_pool.headers([(i, p) for i, p in enumerate(paths)],
                                        progress=lambda d, t, m="": calls.append((d, t))))
@@ -41,6 +43,7 @@ def test_header_checks_stream_every_file_with_progress(tmp_path, check_pool):
     # Truncated JPEGs have intact headers: the header stage cannot know, the deep stage will.
     assert {o.result.verdict for o in outcomes} == {Verdict.OK}
     assert calls[-1] == (200, 200) and len(calls) == 200
+    assert check_pool._executor is not None
 
 
 def test_deep_checks_write_thumbnails_and_fingerprints_in_one_pass(tmp_path, check_pool):
@@ -67,10 +70,10 @@ def test_deep_checks_write_thumbnails_and_fingerprints_in_one_pass(tmp_path, che
 
 
 def test_small_batches_do_not_start_workers(tmp_path):
-    paths = make_folder(tmp_path, 3)
+    paths = make_folder(tmp_path, 100)
     with CheckPool() as pool:
-        assert len(list(pool.deep([DeepTask(str(i), p) for i, p in enumerate(paths)]))) == 3
-        assert len(list(pool.headers([(i, p) for i, p in enumerate(paths)]))) == 3
+        assert len(list(pool.deep([DeepTask(str(i), p) for i, p in enumerate(paths[:3])]))) == 3
+        assert len(list(pool.headers([(i, p) for i, p in enumerate(paths)]))) == 100
         assert pool._executor is None
 
 
