@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 from studio import __version__
-from studio.cli import project_commands
+from studio.cli import project_commands, service_commands
 from studio.core.errors import StudioError
 from studio.core.tasks import Cancelled
 
@@ -34,12 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     project_commands.register(sub)
-    try:
-        from studio.cli import service_commands
-    except ImportError:  # pragma: no cover - only while the service layer is being built
-        service_commands = None  # type: ignore[assignment]
-    if service_commands is not None:
-        service_commands.register(sub)
+    service_commands.register(sub)
     return parser
 
 
