@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------------- helpers
 
 
-def _stderr_progress(label: str):
+def stderr_progress(label: str):
     """Progress lines on stderr at most twice a second, so scripts can still read stdout cleanly."""
     last = [0.0]
 
@@ -100,7 +100,7 @@ def _print_json(data: Any) -> None:
 def _scan(store: ProjectStore, deep: bool) -> dict[str, Any]:
     from studio.core.project_scan import scan_project
 
-    report = scan_project(store, deep=deep, progress=_stderr_progress("scan"))
+    report = scan_project(store, deep=deep, progress=stderr_progress("scan"))
     return report.as_dict() if hasattr(report, "as_dict") else dict(vars(report))
 
 
@@ -113,7 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     path: Path = args.path
     if not path.exists():
         raise StudioError(f"'{path}' does not exist. Give a folder (or an image file) to check.")
-    result = check_folder(path, deep=not args.quick, progress=_stderr_progress("check"))
+    result = check_folder(path, deep=not args.quick, progress=stderr_progress("check"))
     if args.json:
         _print_json(result)
     else:

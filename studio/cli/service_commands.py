@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from studio.cli.project_commands import _stderr_progress
+from studio.cli.project_commands import stderr_progress
 from studio.core import job_records as jr
 from studio.core.errors import StudioError
 from studio.core.project_store import ProjectStore
@@ -151,7 +151,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     with _open(args.project) as store:
         options = ExportOptions(**_export_options(args, azure_bom=args.bom))
-        report = export_project(store, args.outdir, options, _stderr_progress("export"))
+        report = export_project(store, args.outdir, options, stderr_progress("export"))
     for warning in report.warnings:
         _err(f"warning: {warning}")
     if args.json:
@@ -283,7 +283,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     from studio.service.submit_params import SubmitParams
 
     with _open(args.project) as store:
-        progress = _stderr_progress("submit")
+        progress = stderr_progress("submit")
         warn = lambda message: _err(f"warning: {message}")  # noqa: E731
         if args.resume is not None:
             sub = jr.get_submission(store, args.resume)

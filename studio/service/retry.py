@@ -96,16 +96,8 @@ def sleep_cancellable(seconds: float, cancel: CancelToken | None) -> None:
         time.sleep(seconds)
         return
     cancel.raise_if_cancelled()
-    # CancelToken wraps a threading.Event; waiting on it wakes the moment cancel() is called.
-    event = getattr(cancel, "_event", None)
-    if event is not None:
-        if event.wait(seconds):
-            raise Cancelled()
-        return
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        time.sleep(min(0.05, deadline - time.monotonic()))
-        cancel.raise_if_cancelled()
+    if cancel.wait(seconds):
+        raise Cancelled()
 
 
 def call_with_retry(
