@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from studio.core.image_check import IMAGE_EXTENSIONS, NON_IMAGE_EXTENSIONS, looks_like_image
+from studio.core.image_check import image_by_name, looks_like_image
 from studio.core.models import FileEntry
 from studio.core.tasks import CancelToken
 
@@ -125,13 +125,8 @@ def _follow_folder(entry: os.DirEntry, real_roots: list[str], visited: set[tuple
 
 
 def _is_candidate(name: str, path: str) -> bool:
-    dot = name.rfind(".")
-    ext = name[dot:].lower() if dot > 0 else ""
-    if ext in IMAGE_EXTENSIONS:
-        return True
-    if ext in NON_IMAGE_EXTENSIONS:
-        return False
-    return looks_like_image(path)
+    by_name = image_by_name(name)
+    return looks_like_image(path) if by_name is None else by_name
 
 
 def _storable(name: str) -> bool:

@@ -101,17 +101,26 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
+def image_by_name(name: str) -> bool | None:
+    """What a file name says: True (an image), False (not an image), None (it does not say)."""
+    dot = name.rfind(".")
+    ext = name[dot:].lower() if dot > 0 else ""
+    if ext in IMAGE_EXTENSIONS:
+        return True
+    if ext in NON_IMAGE_EXTENSIONS:
+        return False
+    return None
+
+
 def looks_like_image(path: Path | str, head: bytes | None = None) -> bool:
     """True when a file's name or first bytes say it is an image.
 
     Only files whose extension is neither a known image nor a known non-image extension are opened,
     so a scan of a photo folder reads no bytes here. `head` skips the read when the caller has it.
     """
-    ext = os.path.splitext(os.fspath(path))[1].lower()
-    if ext in IMAGE_EXTENSIONS:
-        return True
-    if ext in NON_IMAGE_EXTENSIONS:
-        return False
+    by_name = image_by_name(os.path.basename(os.fspath(path)))
+    if by_name is not None:
+        return by_name
     if head is None:
         try:
             with open(path, "rb") as f:
@@ -435,6 +444,7 @@ __all__ = [
     "NON_IMAGE_EXTENSIONS",
     "check_deep",
     "check_header",
+    "image_by_name",
     "looks_like_image",
     "sniff_format",
 ]
