@@ -12,20 +12,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
+from studio import APP_ID, ORG_NAME
 from studio.core.errors import StudioError
 from studio.core.export.pricing import default_training_price
 from studio.service.providers import ServiceProfile
 
-SETTINGS_ORG = "vision-finetune-studio"
-SETTINGS_APP = "finetune"
-_PROFILE_KEY = "service/profile"
-_PRICE_PREFIX = "prices/"
+_PROFILE_KEY = "finetune/service_profile"
+_PRICE_PREFIX = "finetune/prices/"
 
 DEMO_PROFILE = ServiceProfile(kind="demo")
 
 
 def settings() -> QSettings:
-    return QSettings(SETTINGS_ORG, SETTINGS_APP)
+    """The app's own settings file (the same one `QSettings()` opens once the app set its names)."""
+    return QSettings(ORG_NAME, APP_ID)
 
 
 def is_configured(store: QSettings | None = None) -> bool:
