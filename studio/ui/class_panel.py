@@ -7,7 +7,7 @@ store (duplicate names, taken or reserved keys) and reports refusals as banners.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -125,7 +125,13 @@ class ClassPanel(QWidget):
         self.help.setWordWrap(True)
         layout.addWidget(self.help)
 
-        session.classes_changed.connect(self.reload)
+        # Rebuilding the tree inside itemChanged (a rename) would delete the item Qt is still
+        # committing; rebuild on the next event-loop turn instead, once per burst of changes.
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(0)
+        self._reload_timer.timeout.connect(self.reload)
+        session.classes_changed.connect(self._reload_timer.start)
         session.counts_changed.connect(self.update_counts)
         self.reload()
 

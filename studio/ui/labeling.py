@@ -106,11 +106,18 @@ class LabelingController(QObject):
     # ------------------------------------------------------------------ actions
 
     def label(self, class_id: int | None) -> bool:
+        """Label the target rows; a class moves on to the next image, clearing (None) stays put so
+        the user can type the right class at once."""
         rows = self.target_rows()
         if not rows:
             return False
         ids = [i for i in (self.model.id_at(r) for r in rows) if i is not None]
-        next_id = self._next_after(rows, ids, class_id)
+        if class_id is None:
+            next_id = self.model.id_at(self.current_row())
+            if self.model.filter.class_id is not None:  # the image leaves a class view: move on
+                next_id = self._next_after(rows, ids, class_id)
+        else:
+            next_id = self._next_after(rows, ids, class_id)
         if not self.session.label(ids, class_id):
             return False
         info = self.session.class_info(class_id)

@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
 
         h = bar.addMenu("&Help")
         self.action_cheat_sheet = self._action(
-            h, "Keyboard shortcuts", self.show_cheat_sheet, [QKeySequence(Qt.Key.Key_F1), QKeySequence("?")],
+            h, "Keyboard shortcuts", self.show_cheat_sheet, [QKeySequence(Qt.Key.Key_F1), QKeySequence("?"), QKeySequence("Shift+?")],
             name="cheatSheet",
         )
         self._action(h, f"About {APP_NAME}", self._about)
@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
             app_settings.set_last_folder(Path(path).parent)
             self.open_path(Path(path))
 
-    def open_path(self, path: Path | str) -> bool:
+    def open_path(self, path: Path | str, *, read_only: bool = False) -> bool:
         """Open a project file, or make (or reuse) the project of an image folder."""
         path = Path(path).expanduser()
         if path.is_dir():
@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
             self.show_message(f"'{path}' does not exist. Check the path, or choose the project with File ▸ Open.", "error")
             return False
         try:
-            store = ProjectStore.open(path)
+            store = ProjectStore.open(path, read_only=read_only)
         except ProjectOpenError as exc:
             if path.is_file() and not os.access(path, os.W_OK):
                 try:

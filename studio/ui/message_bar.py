@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from studio.ui import theme
@@ -38,7 +38,7 @@ class Banner(QFrame):
         for caption, callback in actions:
             b = QPushButton(caption)
             b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-            b.clicked.connect(callback)
+            b.clicked.connect(lambda checked=False, cb=callback: cb())
             layout.addWidget(b)
             self.buttons.append(b)
         close = QToolButton()
@@ -48,20 +48,16 @@ class Banner(QFrame):
         close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         close.clicked.connect(lambda: on_close(self.key))
         layout.addWidget(close)
-        self._apply_colors()
 
-    def _apply_colors(self) -> None:
+    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Colours are looked up at paint time, so a switch to dark mode repaints them correctly."""
         bg, border = theme.banner_colors(self.level, self.palette())
-        text = self.palette().color(QPalette.ColorRole.WindowText)
-        self.setStyleSheet(
-            f"QFrame#banner {{ background: {bg.name()}; border: 1px solid {border.name()}; border-radius: 4px; }}"
-            f"QFrame#banner QLabel {{ color: {text.name()}; background: transparent; border: none; }}"
-        )
-
-    def changeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if event.type() == event.Type.PaletteChange:
-            self._apply_colors()
-        super().changeEvent(event)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(border)
+        p.setBrush(bg)
+        p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+        p.end()
 
 
 class MessageBar(QWidget):

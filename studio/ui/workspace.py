@@ -63,6 +63,7 @@ class ProjectWorkspace(QWidget):
         session.excluded_changed.connect(self._refresh_viewer_info)
         for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
             sig.connect(self.shown_count_changed)
+        self.model.rowsInserted.connect(self._ensure_current)
         self.model.set_query(ImageFilter(), "path")
         self._update_empty_text()
         self.controller.go_to_row(0)
@@ -88,6 +89,11 @@ class ProjectWorkspace(QWidget):
             self.grid.empty_text = "No images yet. Add a folder (File ▸ Add folder…) or wait for the scan to finish."
         else:
             self.grid.empty_text = "No images match this filter."
+
+    def _ensure_current(self) -> None:
+        """Images streaming into an empty view (first scan): the first one becomes current."""
+        if self.controller.current_row() < 0 and self.model.rowCount() > 0:
+            self.controller.go_to_row(0)
 
     # ------------------------------------------------------------------ pages
 
