@@ -4,6 +4,7 @@ from collections import Counter
 
 import pytest
 
+from studio.core.errors import DatasetError
 from studio.core.export.split import Split, SplitMember, assign_splits, split_identity, stable_unit
 
 
@@ -91,5 +92,5 @@ def _expected_unit() -> float:
 
 @pytest.mark.parametrize("val,test", [(-0.1, 0.0), (1.0, 0.0), (0.5, 0.45)])
 def test_bad_fractions_are_refused(val, test):
-    with pytest.raises(ValueError):
+    with pytest.raises(DatasetError, match="fraction|too few"):
         assign_splits(members({"a": 10}), val, test, seed=1)

@@ -214,3 +214,10 @@ def test_estimate_in_report_counts_written_images(make_items, tmp_path):
     assert train.image_tokens == 765 * r.examples["train"]
     assert r.estimate.billed_tokens[1] == 2 * train.total
     assert r.estimate.cost[1] == pytest.approx(2 * train.total * 10.0 / 1e6)
+
+
+def test_unwritable_output_is_a_clear_error(make_items, tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the output folder should be")
+    with pytest.raises(DatasetError, match="Could not write the dataset"):
+        write_dataset(make_items({"a": 6, "b": 6}), blocker / "out", FAST)

@@ -103,15 +103,20 @@ def write_dataset(
     _check_size_lower_bounds(plan, options, limits)
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     session = _Session(plan, out_dir, options, limits)
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
         session.run(progress, cancel)
-        report = session.finish()
+        return session.finish()
+    except OSError as exc:  # disk full, folder not writable, removed drive...
+        session.discard()
+        raise DatasetError(
+            f"Could not write the dataset to '{out_dir}' ({exc.strerror or exc}). Check that the folder is "
+            "writable and the disk has free space; nothing was published."
+        ) from exc
     except BaseException:
         session.discard()
         raise
-    return report
 
 
 def _check_size_lower_bounds(plan: ExportPlan, options: ExportOptions, limits: DatasetLimits) -> None:

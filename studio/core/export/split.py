@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Hashable, Iterable
 
+from studio.core.errors import DatasetError
+
 
 class Split(str, Enum):
     TRAIN = "train"
@@ -57,12 +59,17 @@ def stable_unit(seed: int, identity: str) -> float:
 
 
 def validate_fractions(val_fraction: float, test_fraction: float) -> None:
-    """Reject fractions that leave nothing to train on; raised as ValueError (a programming or CLI
-    argument error, checked before any work)."""
+    """Reject fractions that leave (almost) nothing to train on, before any work is done."""
     if not (0.0 <= val_fraction < 1.0 and 0.0 <= test_fraction < 1.0):
-        raise ValueError("validation and test fractions must each be between 0 and 1")
+        raise DatasetError(
+            f"Validation ({val_fraction}) and test ({test_fraction}) fractions must each be at least 0 and "
+            "below 1, e.g. 0.1 for 10%."
+        )
     if val_fraction + test_fraction >= 0.9:
-        raise ValueError("validation + test fractions must leave at least 10% of the images for training")
+        raise DatasetError(
+            "Validation and test together take 90% or more of the images, leaving too few to train on. "
+            "Lower them (0.1 each is usual)."
+        )
 
 
 def assign_splits(
