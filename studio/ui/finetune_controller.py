@@ -147,7 +147,8 @@ class FinetuneController(QObject):
 
     def unfinished_submissions(self) -> list[jr.SubmissionRecord]:
         """Submissions that stopped before a job existed (failed, cancelled, or cut by a crash)."""
-        return [s for s in jr.list_submissions(self.store, unfinished_only=True) if s.id not in self._runs]
+        running = {sid for sid, run in self._runs.items() if run.running}
+        return [s for s in jr.list_submissions(self.store, unfinished_only=True) if s.id not in running]
 
     def last_snapshot(self, job_id: str) -> JobSnapshot | None:
         return self._last.get(job_id)
@@ -283,6 +284,8 @@ class FinetuneController(QObject):
         run = SubmissionRun(self, submission_id, profile)
         self._runs[submission_id] = run
         run.created.connect(self._on_created)
+        run.failed.connect(lambda *_: self.submissions_changed.emit())
+        run.cancelled.connect(self.submissions_changed)
         run.ended.connect(lambda sid=submission_id: self._runs.pop(sid, None))
         return run
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-from studio import APP_ID, ORG_NAME
 from studio.core.errors import StudioError
 from studio.core.export.pricing import default_training_price
 from studio.service.providers import ServiceProfile
@@ -24,8 +23,8 @@ DEMO_PROFILE = ServiceProfile(kind="demo")
 
 
 def settings() -> QSettings:
-    """The app's own settings file (the same one `QSettings()` opens once the app set its names)."""
-    return QSettings(ORG_NAME, APP_ID)
+    """The app's own settings (the application sets its organisation and name at start-up)."""
+    return QSettings()
 
 
 def is_configured(store: QSettings | None = None) -> bool:

@@ -104,6 +104,15 @@ class _EventFilter(QSortFilterProxyModel):
             return False
         return self.show_metrics or event.type != "metrics"
 
+    def set_filter(self, levels: set[str] | None, show_metrics: bool) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.10; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self.levels, self.show_metrics = levels, show_metrics
+            self.endFilterChange()
+        else:
+            self.levels, self.show_metrics = levels, show_metrics
+            self.invalidateFilter()
+
 
 class EventLog(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -144,9 +153,7 @@ class EventLog(QWidget):
         self.level_combo.setCurrentIndex(index)
 
     def _apply_filter(self) -> None:
-        self.proxy.levels = LEVEL_FILTERS[self.level_combo.currentIndex()][1]
-        self.proxy.show_metrics = self.metrics_box.isChecked()
-        self.proxy.invalidateFilter()
+        self.proxy.set_filter(LEVEL_FILTERS[self.level_combo.currentIndex()][1], self.metrics_box.isChecked())
         self._update_count()
 
     def set_events(self, events: Iterable[JobEvent]) -> None:

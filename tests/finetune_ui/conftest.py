@@ -37,6 +37,22 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 @pytest.fixture(autouse=True)
+def _qt_settings_in_tmp(qapp, tmp_path):
+    """QSettings in a throwaway folder per test (Qt caches paths, so HOME alone is not enough)."""
+    from PySide6.QtCore import QSettings, QStandardPaths
+
+    from studio import APP_ID, ORG_NAME
+
+    QStandardPaths.setTestModeEnabled(True)
+    qapp.setOrganizationName(ORG_NAME)
+    qapp.setApplicationName(APP_ID)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    QSettings().clear()
+    yield tmp_path / "settings"
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring():
     previous = keyring.get_keyring()
     backend = MemoryKeyring()

@@ -75,3 +75,97 @@ def test_wizard_submits_one_job(qtbot, emulator, project_path, openai_profile, m
         assert submission.params["n_epochs"] == 2
         first = json.loads((__import__("pathlib").Path(submission.export_dir) / "train.jsonl").read_text().splitlines()[0])
     assert first["messages"][0]["content"] == "Sort shapes into circle, square."
+
+
+def drive_to_submit(qtbot, wizard):
+    """Accept every page's defaults and press Submit; returns the submit page."""
+    qtbot.waitUntil(wizard.dataset_page.isComplete, timeout=5000)
+    wizard.next()
+    qtbot.waitUntil(lambda: "base64," in wizard.prompts_page.example_text(), timeout=5000)
+    wizard.next()
+    wizard.service_page.epochs_spin.setValue(1)
+    wizard.next()
+    assert wizard.currentPage() is wizard.estimate_page, wizard.service_page.error_label.text()
+    qtbot.waitUntil(wizard.estimate_page.isComplete, timeout=5000)
+    wizard.next()
+    assert wizard.currentPage() is wizard.submit_page
+    return wizard.submit_page
+
+
+def test_failed_submission_says_why_and_retry_makes_one_job(qtbot, emulator, project_path, openai_profile,
+                                                           make_controller):
+    emulator.faults.add("disconnect", r"^/fine_tuning/jobs$", method="POST", times=2)
+    controller = make_controller(project_path)
+    wizard = FinetuneWizard(controller)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    page = drive_to_submit(qtbot, wizard)
+    qtbot.waitUntil(lambda: page.state == "failed", timeout=15_000)
+    assert "create the fine-tuning job" in page.result_label.text()
+    assert "network" in page.result_label.text()  # ... and what to do about it
+    assert page.retry_button.isEnabled() and not wizard.button(QWizard.WizardButton.FinishButton).isEnabled()
+    assert emulator.state.jobs_created == 0 and emulator.state.files_created == 2
+
+    with qtbot.waitSignal(wizard.job_created, timeout=15_000):
+        qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
+    assert emulator.state.jobs_created == 1
+    assert emulator.state.files_created == 2  # the uploaded files were reused, not sent again
+    with ProjectStore.open(project_path, read_only=True) as store:
+        assert len(jr.list_submissions(store)) == 1
+
+
+def test_closing_the_wizard_mid_upload_asks_and_cancels(qtbot, emulator, project_path, openai_profile,
+                                                        make_controller):
+    emulator.faults.add("slow", r"^/files$", method="POST", times=1, delay=1.5)
+    controller = make_controller(project_path)
+    asked = []
+    wizard = FinetuneWizard(controller, confirm=lambda parent, title, text: asked.append(title) or True)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    page = drive_to_submit(qtbot, wizard)
+    qtbot.waitUntil(lambda: "Uploading" in page.step_label.text(), timeout=10_000)
+    wizard.reject()
+    assert asked == ["Stop the submission?"]
+    qtbot.waitUntil(lambda: page.state == "cancelled", timeout=10_000)
+    assert emulator.state.jobs_created == 0
+    with ProjectStore.open(project_path, read_only=True) as store:
+        (submission,) = jr.list_submissions(store)
+        assert submission.state == "cancelled" and submission.job_id is None
+
+
+def test_demo_service_is_the_default_and_needs_no_account(qtbot, project_path, make_controller, monkeypatch):
+    import studio.service.demo as demo
+    from finetune_ui_helpers import FastClock
+    from studio.emulator import EmulatorServer, ManualClock
+    from studio.service.credentials import DEMO_API_KEY
+    from studio.ui import finetune_prefs
+
+    assert not finetune_prefs.is_configured()
+    clock = ManualClock()
+    server = EmulatorServer(step_seconds=1.0, clock=clock, api_keys=[DEMO_API_KEY]).start()
+    fast = FastClock(clock, rate=40.0)
+    monkeypatch.setattr(demo, "_server", server)  # the app's demo service, on a fast clock
+    try:
+        controller = make_controller(project_path)
+        assert controller.profile.kind == "demo"
+        wizard = FinetuneWizard(controller)
+        qtbot.addWidget(wizard)
+        wizard.show()
+        qtbot.waitUntil(wizard.dataset_page.isComplete, timeout=5000)
+        wizard.next()
+        wizard.next()
+        editor = wizard.service_page.editor
+        assert editor.kind_combo.currentData() == "demo"
+        assert "No account needed" in editor.credential_label.text()
+        assert not editor.sign_in_button.isVisible()
+        wizard.next()
+        qtbot.waitUntil(wizard.estimate_page.isComplete, timeout=5000)
+        with qtbot.waitSignal(wizard.job_created, timeout=20_000) as created:
+            wizard.next()
+        job_id = created.args[0]
+        qtbot.waitUntil(lambda: not controller.is_watching(job_id), timeout=20_000)
+        assert controller.last_snapshot(job_id).status == "succeeded"
+        assert server.state.jobs_created == 1
+    finally:
+        fast.stop()
+        server.stop()
