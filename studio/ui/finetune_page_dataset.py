@@ -39,7 +39,16 @@ def _table(columns: list[str]) -> QTableWidget:
     table.verticalHeader().hide()
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     return table
+
+
+def fit_height(table: QTableWidget, max_rows: int = 12) -> None:
+    """Make a short table exactly as tall as its rows (up to `max_rows`), so no empty block remains."""
+    rows = min(table.rowCount(), max_rows)
+    height = table.horizontalHeader().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(r) for r in range(rows))
+    table.setFixedHeight(height + 2)
 
 
 def _cell(text: str, right: bool = False, bold: bool = False) -> QTableWidgetItem:
@@ -77,6 +86,8 @@ class DatasetPage(QWizardPage):
         options.addStretch(1)
 
         self.class_table = _table(["Class", "Training", "Validation", "Total"])
+        self.class_table.horizontalHeader().setStretchLastSection(False)
+        self.class_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.flag_table = _table(["Flagged for", "Images", "What happens"])
         self.flag_box = QGroupBox("Flagged images")
         flag_layout = QVBoxLayout(self.flag_box)
@@ -91,10 +102,11 @@ class DatasetPage(QWizardPage):
 
         layout = QVBoxLayout(self)
         layout.addLayout(options)
-        layout.addWidget(self.class_table, 2)
-        layout.addWidget(self.flag_box, 1)
+        layout.addWidget(self.class_table)
+        layout.addWidget(self.flag_box)
         layout.addWidget(self.note_label)
         layout.addWidget(self.warning_label)
+        layout.addStretch(1)
         layout.addWidget(self.status_label)
 
         self._debounce = QTimer(self)
@@ -154,12 +166,14 @@ class DatasetPage(QWizardPage):
         self.class_table.setItem(last, 1, _cell(str(summary.totals.get("train", 0)), True, True))
         self.class_table.setItem(last, 2, _cell(str(summary.totals.get("validation", 0)), True, True))
         self.class_table.setItem(last, 3, _cell(str(summary.examples), True, True))
+        fit_height(self.class_table)
 
         self.flag_table.setRowCount(len(summary.flagged))
         for r, group in enumerate(summary.flagged):
             self.flag_table.setItem(r, 0, _cell(VERDICT_TITLE.get(group.verdict, group.verdict.value)))
             self.flag_table.setItem(r, 1, _cell(str(group.count), True))
             self.flag_table.setItem(r, 2, _cell(group.fate))
+        fit_height(self.flag_table, max_rows=8)
         self.flag_box.setVisible(bool(summary.flagged))
         if summary.flagged:
             self.flag_box.setTitle(f"Flagged images: {summary.left_out} left out, {summary.fixed} fixed")

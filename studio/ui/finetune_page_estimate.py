@@ -135,7 +135,10 @@ class EstimatePage(QWizardPage):
         self.fields["billed"].setText(_range(*estimate.billed_tokens, "{:,}"))
         cost = estimate.cost
         self.fields["cost"].setText(_range(*cost, "${:,.2f}") if cost is not None else "unknown (set a price)")
-        self.notes_label.setText(" ".join(estimate.notes))
+        notes = list(estimate.notes)
+        if self.choices.profile is not None and self.choices.profile.kind == "demo":
+            notes.insert(0, "The demo service is free: this is what the same run would cost on a real service.")
+        self.notes_label.setText(" ".join(notes))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override

@@ -55,7 +55,8 @@ class PromptsPage(QWizardPage):
         self.instruction_edit = QPlainTextEdit()
         for edit in (self.system_edit, self.instruction_edit):
             edit.setTabChangesFocus(True)
-            edit.setMinimumHeight(60)
+            edit.setMinimumHeight(56)
+            edit.setMaximumHeight(84)
         reset = QPushButton("Use the default texts")
         reset.clicked.connect(self.reset_to_defaults)
         self.classes_label = QLabel()

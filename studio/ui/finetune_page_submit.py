@@ -36,7 +36,7 @@ class SubmitPage(QWizardPage):
         self.result_label.setWordWrap(True)
         self.result_label.setTextFormat(Qt.TextFormat.RichText)
         self.warnings = QListWidget()
-        self.warnings.setVisible(False)
+        self.warnings.setMaximumHeight(140)
         self.cancel_button = QPushButton("Cancel submission")
         self.retry_button = QPushButton("Retry")
         self.cancel_button.clicked.connect(self.cancel)
@@ -50,8 +50,12 @@ class SubmitPage(QWizardPage):
         layout.addWidget(self.progress)
         layout.addLayout(buttons)
         layout.addWidget(self.result_label)
-        layout.addWidget(QLabel("Notes from the export:"))
-        layout.addWidget(self.warnings, 1)
+        self.notes_title = QLabel("Notes from the export:")
+        layout.addWidget(self.notes_title)
+        layout.addWidget(self.warnings)
+        layout.addStretch(1)
+        self.notes_title.hide()
+        self.warnings.hide()
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         if self.run is not None:
@@ -117,7 +121,8 @@ class SubmitPage(QWizardPage):
 
     def _on_warning(self, message: str) -> None:
         self.warnings.addItem(message)
-        self.warnings.setVisible(True)
+        self.warnings.show()
+        self.notes_title.show()
 
     def _on_created(self, job_id: str) -> None:
         self.job_id = job_id

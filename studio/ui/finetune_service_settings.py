@@ -79,8 +79,7 @@ class ServiceProfileEditor(QWidget):
         self.org_edit.setPlaceholderText("optional")
         form.addRow(self.org_label, self.org_edit)
 
-        self.credential_label = QLabel()
-        self.credential_label.setWordWrap(True)
+        self.credential_label = QLabel()  # one line: a wrapped label in a form row gets clipped
         self.sign_in_button = QPushButton("Sign in\u2026")
         self.forget_button = QPushButton("Forget key")
         self.test_button = QPushButton("Test connection")

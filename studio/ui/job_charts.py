@@ -181,6 +181,7 @@ class MetricChart(QChartView):
         chart = self.chart()
         for series in self._series.values():
             series.detachAxis(self._y_axis)
+        self._y_axis.setVisible(False)  # its graphics may outlive removal until the next event loop turn
         chart.removeAxis(self._y_axis)
         self._log = log
         self._y_axis = self._new_y_axis(log)
@@ -210,6 +211,8 @@ class MetricChart(QChartView):
         else:
             low, high = min(0.0, min(values)), max(values) * 1.08 or 1.0
         self._y_axis.setRange(low, high)
+        if isinstance(self._y_axis, QValueAxis) and not self._fixed_range:
+            self._y_axis.applyNiceNumbers()  # 0, 0.5, 1.0, ... instead of 0, 0.46, 0.91, ...
 
     # -- hover --------------------------------------------------------------------------------------
 
