@@ -318,7 +318,7 @@ class FinetuneController(QObject):
             return  # the worker still holds its connection; never close it from under it
         self._poller.close()
         for run in list(self._runs.values()):
-            run.wait(15_000)
+            run.wait(15.0)
         self.store.close()
 
 
@@ -376,11 +376,9 @@ class SubmissionRun(QObject):
         if self._task is not None:
             self._task.cancel()
 
-    def wait(self, msecs: int) -> None:
-        """Block until the worker is done (used when closing the project)."""
-        from PySide6.QtCore import QDeadlineTimer, QThreadPool
-
-        QThreadPool.globalInstance().waitForDone(QDeadlineTimer(msecs).remainingTime())
+    def wait(self, seconds: float) -> bool:
+        """Block until the worker is done (used when closing the project); False on timeout."""
+        return self._task is None or self._task.wait(seconds)
 
     def _on_created(self, job_id: str) -> None:
         self.job_id = job_id

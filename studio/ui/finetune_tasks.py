@@ -12,6 +12,7 @@ user as is (it already says what to do); anything else is a bug and is reported 
 
 from __future__ import annotations
 
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -54,16 +55,22 @@ class BackgroundTask(QObject):
         self._pool = pool or QThreadPool.globalInstance()
         self.cancel_token = CancelToken()
         self.running = False
+        self._done = threading.Event()
         self._outcome.connect(self._deliver)  # queued: the task lives on the UI thread
 
     def start(self) -> "BackgroundTask":
         self.running = True
+        self._done.clear()
         _RUNNING.add(self)
         self._pool.start(_Runnable(self))
         return self
 
     def cancel(self) -> None:
         self.cancel_token.cancel()
+
+    def wait(self, seconds: float) -> bool:
+        """Block until the function returned (not until its outcome was delivered); False on timeout."""
+        return not self.running or self._done.wait(seconds)
 
     # -- called on the worker thread ---------------------------------------------------------------
 
@@ -81,6 +88,8 @@ class BackgroundTask(QObject):
             self._outcome.emit("failed", error_text(error))
         else:
             self._outcome.emit("finished", result)
+        finally:
+            self._done.set()
 
     # -- back on the UI thread ---------------------------------------------------------------------
 
