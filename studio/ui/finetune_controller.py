@@ -39,6 +39,7 @@ class FinetuneConfig:
     """Timings of the fine-tune machinery; tests shrink them, the app keeps the defaults."""
 
     poll_interval: float = 5.0
+    demo_poll_interval: float = 1.5  # the demo trains a step every 0.5 s: poll often so curves fill smoothly
     reconnect_backoff: RetryPolicy = field(default_factory=lambda: RetryPolicy(base_delay=2.0, max_delay=60.0))
     submit_policy: RetryPolicy = DEFAULT_POLICY
     file_poll_interval: float = 2.0
@@ -218,7 +219,10 @@ class FinetuneController(QObject):
                 watch.timer.stop()
                 watch.timer.deleteLater()
             return
-        self._schedule(job_id, poll_delay(snap, self.config.poll_interval))
+        interval = self.config.poll_interval
+        if (snap.job.profile or {}).get("kind") == "demo":
+            interval = min(interval, self.config.demo_poll_interval)
+        self._schedule(job_id, poll_delay(snap, interval))
 
     def _on_poll_failed(self, job_id: str, message: str, kind: str) -> None:
         if self._closed:

@@ -144,3 +144,22 @@ def test_jobs_panel_retries_an_unfinished_submission(qtbot, emulator, project_pa
     qtbot.waitUntil(lambda: panel.submissions_layout.count() == 0, timeout=5000)
     with ProjectStore.open(project_path, read_only=True) as store:
         assert [s.job_id for s in jr.list_submissions(store)] == [opened.args[0]]
+
+
+def test_service_settings_dialog_builds_profiles_without_secrets(qtbot):
+    from studio.ui.finetune_service_settings import ServiceSettingsDialog
+
+    dialog = ServiceSettingsDialog(FinetuneCredentials(), finetune_prefs.load_profile())
+    qtbot.addWidget(dialog)
+    editor = dialog.editor
+    assert editor.kind_combo.currentData() == "demo" and dialog.save_button.isEnabled()
+    editor.kind_combo.setCurrentIndex(editor.kind_combo.findData("azure"))
+    assert dialog.chosen_profile() is None and not dialog.save_button.isEnabled()
+    assert "endpoint" in editor.error_label.text()
+    qtbot.keyClicks(editor.endpoint_edit, "https://res.openai.azure.com/openai/v1/")
+    editor.auth_combo.setCurrentIndex(editor.auth_combo.findData("entra"))
+    profile = dialog.chosen_profile()
+    assert dialog.save_button.isEnabled()
+    assert (profile.kind, profile.auth, profile.resource_endpoint()) == ("azure", "entra", "https://res.openai.azure.com")
+    assert editor.version_combo.isVisibleTo(editor) and not editor.org_edit.isVisibleTo(editor)
+    assert "Entra" in editor.credential_label.text() or "Azure" in editor.credential_label.text()
