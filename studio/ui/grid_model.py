@@ -20,7 +20,6 @@ from studio.ui.session import ProjectSession
 IdRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2
 
-_ITEM_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 _BLOCK = 256
 _CACHE_ROWS = 4096
 
@@ -42,9 +41,8 @@ class ImageGridModel(QAbstractListModel):
 
     # ------------------------------------------------------------------ Qt model API
 
-    def rowCount(self, parent: _Index | None = None) -> int:
-        # Qt's list view calls this ~100 times per painted tile: keep it to one C++ call.
-        return len(self._ids) if parent is None or not parent.isValid() else 0
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
@@ -63,7 +61,9 @@ class ImageGridModel(QAbstractListModel):
         return self._tooltip(row)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        return _ITEM_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
     def _tooltip(self, row: ImageRow) -> str:
         info = self.session.class_info(row.class_id)

@@ -8,7 +8,7 @@ the labeled image leaves the view (filter "unlabeled").
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, Signal
 from PySide6.QtGui import QKeyEvent
 
 from studio.core.models import ImageRow
@@ -208,16 +208,7 @@ class LabelingController(QObject):
             self._prefetch(current.row())
 
     def _prefetch(self, r: int) -> None:
-        """Queue thumbnails for the next screenful so moving on never waits for a decode (after the
-        current frame: the press that moved here is still waiting for its paint)."""
-        self._prefetch_row = r
-        if not getattr(self, "_prefetch_pending", False):
-            self._prefetch_pending = True
-            QTimer.singleShot(0, self._do_prefetch)
-
-    def _do_prefetch(self) -> None:
-        self._prefetch_pending = False
-        r = self._prefetch_row
+        """Queue thumbnails for the next screenful so moving on never waits for a decode."""
         cols = self.view.columns()
         ahead = range(r + 1, min(self.model.rowCount(), r + 1 + 3 * cols))
         self.thumbs.prefetch(self.model.rows_at(ahead))

@@ -67,11 +67,6 @@ class ZoomCanvas(QWidget):
         self.update()
 
     @property
-    def has_image(self) -> bool:
-        """True when a decoded image is shown (not a placeholder or a preview)."""
-        return not self._image.isNull()
-
-    @property
     def scale(self) -> float:
         if self._fit:
             return self._fit_scale()
