@@ -14,24 +14,13 @@ import sys
 import threading
 from pathlib import Path
 
+from studio.app_paths import user_data_dir
 from studio.service.credentials import DEMO_API_KEY
 
-APP_DIR_NAME = "vision-finetune-studio"
 DEMO_STEP_SECONDS = 0.5  # a typical demo job takes about a minute: long enough to watch the curves
 
 _server = None
 _lock = threading.Lock()
-
-
-def user_data_dir() -> Path:
-    """Per-user data folder (XDG on Linux, Application Support on macOS, LOCALAPPDATA on Windows)."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / APP_DIR_NAME
 
 
 def demo_data_dir() -> Path:
