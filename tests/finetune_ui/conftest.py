@@ -7,16 +7,14 @@ import keyring
 import keyring.backend
 import pytest
 
-from finetune_ui_helpers import FastClock, make_project
+from finetune_ui_helpers import API_KEY, FAST, FastClock, make_project
 from studio.emulator import EmulatorServer, ManualClock
 from studio.service.credentials import forget_session_secrets
 from studio.service.providers import ServiceProfile
-from studio.service.retry import RetryPolicy
 from studio.ui import finetune_prefs
-from studio.ui.finetune_controller import FinetuneConfig, FinetuneController
+from studio.ui.finetune_controller import FinetuneController
 from studio.ui.finetune_credentials import FinetuneCredentials
 
-API_KEY = "sk-emulator-test-key"
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -87,16 +85,6 @@ def openai_profile(emulator):
     FinetuneCredentials().save_key(profile, API_KEY)
     finetune_prefs.save_profile(profile)
     return profile
-
-
-FAST = FinetuneConfig(
-    poll_interval=0.05,
-    reconnect_backoff=RetryPolicy(base_delay=0.1, max_delay=0.3, jitter=0.0),
-    submit_policy=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05, jitter=0.0),
-    file_poll_interval=0.02,
-    request_timeout=5.0,
-    export_workers=0,
-)
 
 
 @pytest.fixture

@@ -12,8 +12,21 @@ from studio.core.fingerprint import fingerprint
 from studio.core.image_check import check_deep
 from studio.core.project_store import FileRecord, ProjectStore
 from studio.emulator import ManualClock
+from studio.service.retry import RetryPolicy
+from studio.ui.finetune_controller import FinetuneConfig
 
 MAGENTA = (255, 0, 255)
+API_KEY = "sk-emulator-test-key"
+
+# Short timings for tests: quick polls and back-off, one retry, export in this process (2 shared cores).
+FAST = FinetuneConfig(
+    poll_interval=0.05,
+    reconnect_backoff=RetryPolicy(base_delay=0.1, max_delay=0.3, jitter=0.0),
+    submit_policy=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05, jitter=0.0),
+    file_poll_interval=0.02,
+    request_timeout=5.0,
+    export_workers=0,
+)
 
 
 def make_project(

@@ -8,7 +8,7 @@ from studio.ui import finetune_prefs
 from studio.ui.finetune_credentials import FinetuneCredentials
 from studio.ui.finetune_wizard import FinetuneWizard
 
-from conftest import API_KEY
+from finetune_ui_helpers import API_KEY
 
 
 def test_wizard_on_azure_sends_the_training_type(qtbot, emulator, project_path, make_controller):

@@ -8,7 +8,7 @@ from studio.service.submit_params import SubmitParams
 from studio.ui.finetune_integration import install_finetune
 from studio.ui.main_window import MainWindow
 
-from conftest import FAST
+from finetune_ui_helpers import FAST
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from studio.ui.finetune_sign_in import SignInDialog
 from studio.ui.finetune_wizard import FinetuneWizard
 from studio.ui.job_list_panel import JobListPanel
 
-from conftest import API_KEY
+from finetune_ui_helpers import API_KEY
 
 
 def test_flagged_images_show_their_fate_and_fix_changes_it(qtbot, tmp_path, make_controller):
