@@ -11,9 +11,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QProgressBar, QPushButton, QVBoxLayout, QWizardPage
 
+from studio.core.errors import StudioError
 from studio.ui.finetune_choices import FinetuneChoices
 from studio.ui.finetune_controller import FinetuneController, SubmissionRun
-from studio.core.errors import StudioError
 
 
 class SubmitPage(QWizardPage):

@@ -91,6 +91,9 @@ class EventLogModel(QAbstractTableModel):
     def event_at(self, row: int) -> JobEvent:
         return self._events[row]
 
+    def all_events(self) -> list[JobEvent]:
+        return list(self._events)
+
 
 class _EventFilter(QSortFilterProxyModel):
     def __init__(self, parent: Any = None) -> None:

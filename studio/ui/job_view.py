@@ -15,7 +15,6 @@ from typing import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -263,7 +262,7 @@ class JobView(QWidget):
             self.progress.setRange(0, 0 if busy else 1)
             self.progress.setValue(0)
             self.progress.setFormat(status_label(status))
-        finish = estimated_finish(job, self.event_log.model._events, step, total) if job is not None else None
+        finish = estimated_finish(job, self.event_log.model.all_events(), step, total) if job is not None else None
         self.eta_label.setText(f"Estimated finish: {format_eta(finish)}" if finish and not job.terminal else "")
         self.model_row.setVisible(bool(job and job.fine_tuned_model))
         self.model_edit.setText((job.fine_tuned_model or "") if job else "")
