@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.core.check_pool import CheckPool, DeepTask
+from studio.core.check_pool import INLINE_HEADERS, CheckPool, DeepTask
 from studio.core.errors import StudioError
 from studio.core.fingerprint import fingerprint
 from studio.core.folder_walk import WalkedFile, walk_files, walk_images
@@ -168,11 +168,16 @@ def _scan(
     available = [r for r in roots if r.path.is_dir()]
     report.unavailable_roots = [str(r.path) for r in roots if not r.path.is_dir()]
 
+    known = {r.id: store.known_files(r.id) for r in available}
+    first_scan = not any(known.values())
     say(0, None, "Looking for images")
-    walked = list(walk_files([(r.id, r.path) for r in available], cancel))
+    walked: list[WalkedFile] = []
+    for e in walk_files([(r.id, r.path) for r in available], cancel):
+        walked.append(e)
+        if first_scan and len(walked) == INLINE_HEADERS["cold"]:
+            pool.warm_up()  # every file will be checked: start the workers while the walk goes on
     if cancel.cancelled:
         return
-    known = {r.id: store.known_files(r.id) for r in available}
 
     # 1. Diff the walk against the store: no file is opened here, and unchanged files cost a lookup.
     to_check: list[WalkedFile] = []
