@@ -53,10 +53,11 @@ class HeaderOutcome(Generic[K]):
 
 @dataclass(frozen=True, slots=True)
 class DeepTask:
-    """One file to deep-check. `key` names its thumbnail file: `<thumb_dir>/<key>.jpg|.png`."""
+    """One file to deep-check. Its thumbnail is `<thumb_dir>/<thumb_name or key>.jpg|.png`."""
 
     key: str
     path: Path | str
+    thumb_name: str | None = None  # when several files may share a thumbnail (same content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +115,11 @@ def header_worker(paths: Sequence[str], with_fingerprint: bool) -> list[tuple[_P
 
 
 def deep_worker(
-    path: str, key: str, thumb_size: int | None, thumb_dir: str | None, with_fingerprint: bool
+    path: str, thumb_name: str, thumb_size: int | None, thumb_dir: str | None, with_fingerprint: bool
 ) -> list[tuple[_Packed, str | None, str | None]]:
     make_thumb = thumb_size if thumb_dir else None
     result, thumb, data = _deep(Path(path), make_thumb)
-    thumb_path = _save_thumbnail(thumb, Path(thumb_dir), key) if thumb is not None and thumb_dir else None
+    thumb_path = _save_thumbnail(thumb, Path(thumb_dir), thumb_name) if thumb is not None and thumb_dir else None
     fp = None
     if with_fingerprint and result.verdict is not Verdict.UNREADABLE:
         fp = fingerprint_bytes(data) if data is not None else _safe_fingerprint(path, result.bytes)
@@ -252,7 +253,7 @@ class CheckPool:
         dir_arg = os.fspath(thumb_dir) if thumb_dir is not None else None
 
         def unit(task: DeepTask) -> _Unit:
-            args = (os.fspath(task.path), task.key, thumb_size, dir_arg, with_fingerprint)
+            args = (os.fspath(task.path), task.thumb_name or task.key, thumb_size, dir_arg, with_fingerprint)
             return _Unit(deep_worker, args, [task])
 
         if total < INLINE_DEEP[self._state]:

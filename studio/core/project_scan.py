@@ -258,15 +258,17 @@ def _scan(
     for (root_id, rel), image_id in writer.ids.items():
         e = by_key[(root_id, rel)]
         deep_entries[image_id] = e
-    tasks = [DeepTask(thumb_key(i), e.abs_path) for i, e in deep_entries.items()]
-    id_of_key = {thumb_key(i): i for i in deep_entries}
+    make_thumbs = thumb_size is not None and thumb_dir is not None
+    tasks = [
+        DeepTask(str(i), e.abs_path, thumb_key(i) if make_thumbs else None) for i, e in deep_entries.items()
+    ]
     deep_writer = _Writer(store, on_batch)
     total = len(tasks)
     for done, outcome in enumerate(
         pool.deep(tasks, thumb_size=thumb_size, thumb_dir=thumb_dir, with_fingerprint=True, cancel=cancel),
         1,
     ):
-        e = deep_entries[id_of_key[outcome.key]]
+        e = deep_entries[int(outcome.key)]
         deep_writer.add(e.root_id, FileRecord(e.rel_path, e.size, e.mtime_ns, outcome.fingerprint, outcome.result))
         _count(flagged, outcome.result)
         report.deep_checked = done

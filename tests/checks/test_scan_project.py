@@ -266,3 +266,25 @@ def test_first_images_reach_the_project_before_the_header_stage_ends(tmp_path, c
         assert progress[0] < 300 and progress[-1] == 300
     finally:
         store.close()
+
+
+def test_scan_writes_thumbnails_under_the_callers_keys(project, check_pool, tmp_path):
+    store, images = project
+    shutil.copy2(images / "img010.jpg", images / "copy of 10.jpg")  # same content, same thumbnail key
+    names = {}
+
+    def thumb_key(image_id: int) -> str:
+        row = store.image(image_id)
+        names[image_id] = f"{row.size}-{row.mtime_ns}"  # a content-ish key, shared by the copies
+        return names[image_id]
+
+    cache = tmp_path / "cache"
+    report = scan_project(store, pool=check_pool, thumb_size=48, thumb_dir=cache, thumb_key=thumb_key)
+    assert report.deep_checked == 15
+    rows = rows_by_path(store)
+    assert {r.check_stage for r in rows.values()} == {"deep"}
+    for rel in ("img010.jpg", "copy of 10.jpg", "img000.jpg"):
+        with Image.open(cache / f"{names[rows[rel].id]}.jpg") as thumb:
+            assert max(thumb.size) == 48
+    assert names[rows["img010.jpg"].id] == names[rows["copy of 10.jpg"].id]
+    assert not (cache / f"{names[rows['broken.jpg'].id]}.jpg").exists()  # did not decode
