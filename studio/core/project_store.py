@@ -258,30 +258,42 @@ class ProjectStore:
 
         A changed file (size or mtime differs) loses its old check verdict, since its content changed,
         but keeps its label: the user labeled that file, and a re-save rarely changes what it shows.
+        This is the scan's hot path, so it is one `executemany` upsert plus one id query per batch,
+        committed with `synchronous=NORMAL` (a lost scan batch is simply found again by the next scan;
+        label commits keep `FULL`).
         """
-        ids: dict[str, int] = {}
-        with self._tx():
-            for rec in records:
-                check = rec.check
-                cols = _check_columns(check)
-                row = self.conn.execute(
-                    "SELECT id, size, mtime_ns FROM images WHERE root_id = ? AND rel_path = ?",
-                    (root_id, rec.rel_path),
-                ).fetchone()
-                if row is None:
-                    cur = self.conn.execute(
-                        "INSERT INTO images(root_id, rel_path, size, mtime_ns, fingerprint, format, mode, width, "
-                        "height, frames, verdict, message, check_stage) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (root_id, rec.rel_path, rec.size, rec.mtime_ns, rec.fingerprint, *cols),
-                    )
-                    ids[rec.rel_path] = int(cur.lastrowid)
-                else:
-                    self.conn.execute(
-                        "UPDATE images SET size=?, mtime_ns=?, fingerprint=?, format=?, mode=?, width=?, height=?, "
-                        "frames=?, verdict=?, message=?, check_stage=?, missing=0 WHERE id=?",
-                        (rec.size, rec.mtime_ns, rec.fingerprint, *cols, row[0]),
-                    )
-                    ids[rec.rel_path] = int(row[0])
+        rows = [
+            (root_id, rec.rel_path, rec.size, rec.mtime_ns, rec.fingerprint, *_check_columns(rec.check))
+            for rec in records
+        ]
+        if not rows:
+            return {}
+        self._write()
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            with self._tx():
+                self.conn.executemany(
+                    "INSERT INTO images(root_id, rel_path, size, mtime_ns, fingerprint, format, mode, width, "
+                    "height, frames, verdict, message, check_stage) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                    "ON CONFLICT(root_id, rel_path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
+                    "fingerprint=excluded.fingerprint, format=excluded.format, mode=excluded.mode, "
+                    "width=excluded.width, height=excluded.height, frames=excluded.frames, "
+                    "verdict=excluded.verdict, message=excluded.message, check_stage=excluded.check_stage, "
+                    "missing=0",
+                    rows,
+                )
+                ids: dict[str, int] = {}
+                paths = [r[1] for r in rows]
+                for start in range(0, len(paths), 900):
+                    chunk = paths[start : start + 900]
+                    marks = ",".join("?" * len(chunk))
+                    for image_id, rel in self.conn.execute(
+                        f"SELECT id, rel_path FROM images WHERE root_id = ? AND rel_path IN ({marks})",
+                        (root_id, *chunk),
+                    ):
+                        ids[rel] = int(image_id)
+        finally:
+            self.conn.execute("PRAGMA synchronous = FULL")
         return ids
 
     def record_checks(self, results: Iterable[tuple[int, CheckResult]]) -> None:

@@ -18,6 +18,7 @@ from studio.core.export.plan import estimate_plan, plan_export
 from studio.core.export.prompts import SETTING_INSTRUCTION, SETTING_SYSTEM
 from studio.core.export.records import ExportItem, ExportOptions, ExportReport
 from studio.core.export.token_estimate import Estimate
+from studio.core.fingerprint import fingerprint
 from studio.core.models import ImageFilter
 from studio.core.tasks import CancelToken, ProgressFn, no_progress
 
@@ -42,7 +43,7 @@ def project_items(store: "ProjectStore") -> tuple[list[str], list[ExportItem]]:
                     image_id=row.id,
                     abs_path=Path(row.abs_path),
                     rel_path=row.rel_path,
-                    fingerprint=row.fingerprint,
+                    fingerprint=row.fingerprint or _fingerprint_now(row.abs_path, row.size),
                     class_name=names[row.class_id],
                     verdict=row.verdict,
                     format=row.format,
@@ -53,6 +54,18 @@ def project_items(store: "ProjectStore") -> tuple[list[str], list[ExportItem]]:
                 )
             )
     return [c.name for c in classes], items
+
+
+def _fingerprint_now(path: Path, size: int) -> str | None:
+    """The fingerprint the scan's deep stage would store, for images it has not reached yet.
+
+    The split keys on the fingerprint when there is one; computing it here keeps an image in the
+    same split before and after the deep check catches up with it.
+    """
+    try:
+        return fingerprint(path, size)
+    except OSError:
+        return None
 
 
 def project_options(store: "ProjectStore", options: ExportOptions) -> ExportOptions:
