@@ -7,10 +7,11 @@ and the service-skip badge. Colours come from the palette at paint time so dark 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, QSizeF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from studio.ui import theme
@@ -19,6 +20,7 @@ from studio.ui.session import ProjectSession
 from studio.ui.thumbnails import THUMB_SIZE, ThumbnailCache
 
 _PAD = 8
+_TILE_CACHE = 240  # rendered tiles kept (~40 MB at 1x): a few screens' worth
 TILE = QSize(THUMB_SIZE + 2 * _PAD + 4, THUMB_SIZE + _PAD + 44)
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -29,32 +31,59 @@ class ThumbnailDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.session = session
         self.thumbs = thumbs
+        self._tiles: OrderedDict[int, tuple[tuple, QPixmap]] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         return TILE
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        """Draw the tile from a cached pixmap, rendering it only when something it shows changed.
+
+        Labeling in the "Unlabeled" view shifts every tile on screen at each key press; blitting a
+        cached tile costs a few microseconds, painting one from scratch about half a millisecond.
+        """
         row = index.data(RowRole)
-        pal: QPalette = option.palette
-        rect: QRect = option.rect.adjusted(2, 2, -2, -2)
-        p.save()
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if row is None:
+            return
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        pm = self.thumbs.pixmap(row)
+        thumb = pm.cacheKey() if pm is not None else self.thumbs.failed(row)
+        info = self.session.class_info(row.class_id)
+        dpr = p.device().devicePixelRatioF() if p.device() is not None else 1.0
+        key = (row, info, thumb, selected, focused, option.palette.cacheKey(), option.font.key(),
+               option.rect.size().toTuple(), dpr)
+        hit = self._tiles.get(row.id)
+        if hit is not None and hit[0] == key:
+            self._tiles.move_to_end(row.id)
+            p.drawPixmap(option.rect.topLeft(), hit[1])
+            return
+        tile = QPixmap((QSizeF(option.rect.size()) * dpr).toSize())
+        tile.setDevicePixelRatio(dpr)
+        tile.fill(Qt.GlobalColor.transparent)
+        tp = QPainter(tile)
+        self._render(tp, option, QRect(QPoint(0, 0), option.rect.size()), row, pm, info, selected, focused)
+        tp.end()
+        self._tiles[row.id] = (key, tile)
+        while len(self._tiles) > _TILE_CACHE:
+            self._tiles.popitem(last=False)
+        p.drawPixmap(option.rect.topLeft(), tile)
+
+    def _render(self, p: QPainter, option: QStyleOptionViewItem, cell: QRect, row, pm, info,  # type: ignore[no-untyped-def]
+                selected: bool, focused: bool) -> None:
+        pal: QPalette = option.palette
+        rect = cell.adjusted(2, 2, -2, -2)
         if selected:
             hl = QColor(pal.color(QPalette.ColorRole.Highlight))
             hl.setAlpha(70)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(hl)
-            p.drawRoundedRect(rect, 6, 6)
-        if option.state & QStyle.StateFlag.State_HasFocus:
+            p.fillRect(rect, hl)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if focused:
             p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
         box = QRect(rect.left() + (rect.width() - THUMB_SIZE) // 2, rect.top() + _PAD - 2, THUMB_SIZE, THUMB_SIZE)
-        if row is None:
-            p.restore()
-            return
-        self._paint_thumbnail(p, pal, box, row)
+        self._paint_thumbnail(p, pal, box, row, pm)
         if row.excluded:
             veil = QColor(pal.color(QPalette.ColorRole.Base))
             veil.setAlpha(150)
@@ -66,11 +95,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if row.service_skip:
             self._badge(p, box.left() + 4, box.bottom() - 22, "skipped: " + row.service_skip, theme.SKIP_COLOR,
                         option.font, max_width=box.width() - 8)
-        self._paint_caption(p, pal, option.font, rect, box, row)
-        p.restore()
+        self._paint_caption(p, pal, option.font, rect, box, row, info)
 
-    def _paint_thumbnail(self, p: QPainter, pal: QPalette, box: QRect, row) -> None:  # type: ignore[no-untyped-def]
-        pm = self.thumbs.pixmap(row)
+    def _paint_thumbnail(self, p: QPainter, pal: QPalette, box: QRect, row, pm) -> None:  # type: ignore[no-untyped-def]
         if pm is not None and not pm.isNull():
             size = pm.deviceIndependentSize().toSize()
             target = QRect(0, 0, size.width(), size.height())
@@ -79,18 +106,15 @@ class ThumbnailDelegate(QStyledItemDelegate):
             target.moveBottom(box.bottom())
             p.drawPixmap(target, pm)
             return
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(pal.color(QPalette.ColorRole.AlternateBase))
-        p.drawRoundedRect(box.adjusted(8, 40, -8, 0), 4, 4)
+        p.fillRect(box.adjusted(8, 40, -8, 0), pal.color(QPalette.ColorRole.AlternateBase))
         if row.missing or self.thumbs.failed(row):
             p.setPen(theme.muted_text(pal))
             p.drawText(box.adjusted(8, 40, -8, 0), Qt.AlignmentFlag.AlignCenter, "file missing" if row.missing else "no preview")
 
-    def _paint_caption(self, p: QPainter, pal: QPalette, font: QFont, rect: QRect, box: QRect, row) -> None:  # type: ignore[no-untyped-def]
+    def _paint_caption(self, p: QPainter, pal: QPalette, font: QFont, rect: QRect, box: QRect, row, info) -> None:  # type: ignore[no-untyped-def]
         fm = QFontMetrics(font)
         y = box.bottom() + 5
         line = QRect(rect.left() + 8, y, rect.width() - 16, fm.height())
-        info = self.session.class_info(row.class_id)
         text_color = pal.color(QPalette.ColorRole.Text)
         if info is not None:
             chip = QRect(line.left(), line.center().y() - 6, 12, 12)
@@ -175,6 +199,15 @@ class ImageGridView(QListView):
             return
         super().keyPressEvent(event)
 
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # type: ignore[no-untyped-def]
+        """Repaint the changed tiles only. QListView's own handler re-lays-out every row after any
+        data change (17 ms at 100,000 images, on every key press), but tiles have a fixed size, so
+        a change of what a tile shows can never move another tile."""
+        if top_left.row() == bottom_right.row():
+            self.viewport().update(self.visualRect(top_left))
+        else:
+            self.viewport().update()
+
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().paintEvent(event)
         model = self.model()
@@ -192,14 +225,17 @@ class ImageGridView(QListView):
         return max(1, self.viewport().width() // (TILE.width() + 2 * self.spacing()))
 
     def visible_rows(self) -> range:
-        """Rows currently on screen (used to prefetch around them)."""
+        """Rows currently on screen (for prefetching around them and for benchmarks)."""
         model = self.model()
         if model is None or model.rowCount() == 0:
             return range(0)
-        first = self.indexAt(self.viewport().rect().topLeft() + self._inset())
-        last = self.indexAt(self.viewport().rect().bottomRight() - self._inset())
+        area = self.viewport().rect()
+        first = self.indexAt(area.topLeft() + self._inset())
         start = first.row() if first.isValid() else 0
-        end = last.row() if last.isValid() else min(model.rowCount() - 1, start + 4 * self.columns() * 6)
+        end = start
+        n = model.rowCount()
+        while end + 1 < n and self.visualRect(model.index(end + 1, 0)).intersects(area):
+            end += 1
         return range(start, end + 1)
 
     def _inset(self) -> QPoint:

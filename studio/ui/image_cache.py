@@ -12,12 +12,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QImageReader
 
 from studio.core.models import ImageRow, Verdict
 
 MAX_SIDE = 4096  # bounds memory per cached image (~64 MB) while keeping zoom useful
+MAX_UPSCALE = 4  # small images are enlarged up to this factor when fitted to the window
 _KEEP = 6
 _NEVER_DECODE = frozenset({Verdict.BOMB, Verdict.UNREADABLE})
 
@@ -43,10 +44,20 @@ def decode_for_viewer(path: str, fit: QSize) -> Decoded:
     image = reader.read()
     if image.isNull():
         return Decoded(QImage(), QImage(), fit, reader.errorString())
-    fitted = image
-    if fit.isValid() and (image.width() > fit.width() or image.height() > fit.height()):
-        fitted = image.scaled(fit, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    return Decoded(image, fitted, fit)
+    return Decoded(image, fit_image(image, fit), fit)
+
+
+def fit_image(image: QImage, fit: QSize) -> QImage:
+    """`image` scaled (smoothly, off the UI thread) to what the viewer shows when it fits the window:
+    down to the window, or up to 4x for small images, so showing it is a plain blit."""
+    if not fit.isValid() or image.isNull():
+        return image
+    target = image.size().scaled(fit, Qt.AspectRatioMode.KeepAspectRatio)
+    if target.width() > image.width() * MAX_UPSCALE:
+        target = image.size() * MAX_UPSCALE
+    if target == image.size():
+        return image
+    return image.scaled(target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
 
 
 class _Signals(QObject):
@@ -84,6 +95,10 @@ class FullImageCache(QObject):
         self._done: OrderedDict[tuple, Decoded] = OrderedDict()
         self._signals = _Signals()
         self._signals.decoded.connect(self._on_decoded, Qt.ConnectionType.QueuedConnection)
+        self._wake = QTimer(self)
+        self._wake.setSingleShot(True)
+        self._wake.setInterval(0)
+        self._wake.timeout.connect(self._start)
 
     def get(self, row: ImageRow, fit: QSize) -> Decoded | None:
         hit = self._done.get(_key(row))
@@ -91,10 +106,7 @@ class FullImageCache(QObject):
             return None
         self._done.move_to_end(_key(row))
         if hit.fit_size != fit and not hit.image.isNull():
-            fitted = hit.image
-            if hit.image.width() > fit.width() or hit.image.height() > fit.height():
-                fitted = hit.image.scaled(fit, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-            hit = Decoded(hit.image, fitted, fit, hit.error)
+            hit = Decoded(hit.image, fit_image(hit.image, fit), fit, hit.error)
             self._done[_key(row)] = hit
         return hit
 
@@ -106,7 +118,14 @@ class FullImageCache(QObject):
         ]
         with self._lock:
             self._todo = todo
-            start = bool(todo) and not self._running
+        if todo and not self._wake.isActive():
+            # Start the decoder after the current event: waking a thread inside the key press that
+            # asked for the next image would make that press wait for the GIL.
+            self._wake.start()
+
+    def _start(self) -> None:
+        with self._lock:
+            start = bool(self._todo) and not self._running
             if start:
                 self._running = True
         if start:

@@ -8,7 +8,7 @@ the labeled image leaves the view (filter "unlabeled").
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QObject, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 
 from studio.core.models import ImageRow
@@ -185,12 +185,13 @@ class LabelingController(QObject):
         self.go_to_row(r)
 
     def go_to_row(self, r: int) -> None:
-        idx = self.model.index(r)
+        idx = self.model.index(r, 0)
         if not idx.isValid():
             return
         sm = self.view.selectionModel()
         sm.setCurrentIndex(idx, _Sel.ClearAndSelect)
-        self.view.scrollTo(idx)
+        if self.view.isVisible():  # the hidden grid behind the viewer scrolls when it is shown again
+            self.view.scrollTo(idx)
         if self.view.currentIndex() == idx:
             # setCurrentIndex does not signal when the row number stayed the same but the image
             # changed (the labeled one left the view); tell listeners about the new image anyway.
@@ -208,7 +209,18 @@ class LabelingController(QObject):
             self._prefetch(current.row())
 
     def _prefetch(self, r: int) -> None:
-        """Queue thumbnails for the next screenful so moving on never waits for a decode."""
+        """Queue thumbnails for the next screenful so moving on never waits for a decode (after the
+        current frame: the press that moved here is still waiting for its paint)."""
+        self._prefetch_row = r
+        if not getattr(self, "_prefetch_pending", False):
+            self._prefetch_pending = True
+            QTimer.singleShot(0, self._do_prefetch)
+
+    def _do_prefetch(self) -> None:
+        self._prefetch_pending = False
+        if not self.view.isVisible():
+            return  # the viewer decodes its own images ahead; grid tiles would only compete for the CPU
+        r = self._prefetch_row
         cols = self.view.columns()
         ahead = range(r + 1, min(self.model.rowCount(), r + 1 + 3 * cols))
         self.thumbs.prefetch(self.model.rows_at(ahead))

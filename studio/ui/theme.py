@@ -46,7 +46,8 @@ VERDICT_TITLE: dict[Verdict, str] = {
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
-    palette = palette or QGuiApplication.palette()
+    if palette is None:
+        palette = QGuiApplication.palette()
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 

@@ -35,8 +35,19 @@ def thumb_key(abs_path: str | os.PathLike[str], size: int, mtime_ns: int) -> str
     return hashlib.sha1(ident.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_KEYS: dict[int, tuple[object, int, int, str]] = {}
+
+
 def row_thumb_key(row: ImageRow) -> str:
-    return thumb_key(row.abs_path, row.size, row.mtime_ns)
+    """`thumb_key` of a row, memoised per image (the grid asks on every paint of every tile)."""
+    hit = _KEYS.get(row.id)
+    if hit is not None and hit[0] == row.abs_path and hit[1] == row.size and hit[2] == row.mtime_ns:
+        return hit[3]
+    key = thumb_key(row.abs_path, row.size, row.mtime_ns)
+    if len(_KEYS) > 200_000:
+        _KEYS.clear()
+    _KEYS[row.id] = (row.abs_path, row.size, row.mtime_ns, key)
+    return key
 
 
 def default_cache_dir() -> Path:
@@ -165,6 +176,12 @@ class ThumbnailCache(QObject):
         self._notify.setSingleShot(True)
         self._notify.setInterval(30)
         self._notify.timeout.connect(self.updated)
+        # Workers are woken on the next event-loop turn, not inside a paint or a key press: a woken
+        # Python thread competes for the GIL and would stretch the frame the user is waiting for.
+        self._wake = QTimer(self)
+        self._wake.setSingleShot(True)
+        self._wake.setInterval(0)
+        self._wake.timeout.connect(self._start_workers)
 
     # ------------------------------------------------------------------ lookups
 
@@ -179,6 +196,11 @@ class ThumbnailCache(QObject):
             self.request(row, key)
         return None
 
+    def cached(self, row: ImageRow) -> bool:
+        """True when the thumbnail is in memory (a paint shows it without waiting)."""
+        hit = self._memory.get(row.id)
+        return hit is not None and hit[0] == row_thumb_key(row)
+
     def failed(self, row: ImageRow) -> bool:
         """True when the file could not be decoded (the grid draws a 'no preview' tile)."""
         return self._failed.get(row.id) == row_thumb_key(row) or row.verdict in _NEVER_DECODE
@@ -191,7 +213,8 @@ class ThumbnailCache(QObject):
         if hit is not None and hit[0] == key:
             return
         self._queue.push(_Job(row.id, key, str(row.abs_path)))
-        self._start_workers()
+        if not self._wake.isActive():
+            self._wake.start()
 
     def prefetch(self, rows: list[ImageRow]) -> None:
         """Queue rows the user will probably see next (pushed first, so visible tiles still win)."""

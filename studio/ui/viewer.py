@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
 
 from studio.core.models import ImageRow, Verdict
 from studio.ui import theme
-from studio.ui.image_cache import FullImageCache
+from studio.ui.image_cache import MAX_UPSCALE, FullImageCache
 from studio.ui.session import ProjectSession
 
 _MIN_SCALE, _MAX_SCALE = 0.02, 32.0
+_CANVAS_DARK, _CANVAS_LIGHT = QColor("#262626"), QColor("#3a3a3a")
 
 
 class ZoomCanvas(QWidget):
@@ -67,6 +68,11 @@ class ZoomCanvas(QWidget):
         self.update()
 
     @property
+    def has_image(self) -> bool:
+        """True when a decoded image is shown (not a placeholder or a preview)."""
+        return not self._image.isNull()
+
+    @property
     def scale(self) -> float:
         if self._fit:
             return self._fit_scale()
@@ -76,7 +82,7 @@ class ZoomCanvas(QWidget):
         if self._image.isNull() or self._image.width() == 0 or self._image.height() == 0:
             return 1.0
         # Small images are enlarged too (up to 4x): the point of the viewer is to see details.
-        return min(4.0, self.width() / self._image.width(), self.height() / self._image.height())
+        return min(float(MAX_UPSCALE), self.width() / self._image.width(), self.height() / self._image.height())
 
     def _emit_zoom(self) -> None:
         self.zoom_changed.emit(self.scale)
@@ -163,7 +169,7 @@ class ZoomCanvas(QWidget):
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         p = QPainter(self)
         pal = self.palette()
-        p.fillRect(self.rect(), QColor("#262626") if theme.is_dark(pal) else QColor("#3a3a3a"))
+        p.fillRect(self.rect(), _CANVAS_DARK if theme.is_dark(pal) else _CANVAS_LIGHT)
         if self._image.isNull():
             if not self._fitted.isNull():
                 target = QRectF(0, 0, self._fitted.width(), self._fitted.height())
@@ -223,6 +229,9 @@ class InfoPanel(QFrame):
         self.status_title = QLabel()
         self.status_title.setObjectName("statusTitle")
         self.status_title.setWordWrap(True)
+        bold = self.status_title.font()
+        bold.setBold(True)
+        self.status_title.setFont(bold)
         layout.addSpacing(8)
         layout.addWidget(self.status_title)
         self.status_text = QLabel()
@@ -255,11 +264,10 @@ class InfoPanel(QFrame):
         self.fields["Frames"].setText(str(row.frames) if row.frames else "1")
         title = theme.VERDICT_TITLE.get(row.verdict, row.verdict.value)
         if row.flagged:
-            self.status_title.setText(f"⚠ {title}")
-            self.status_title.setStyleSheet(f"color: {theme.FLAG_COLOR.name() if not theme.is_dark() else '#ff8a80'}; font-weight: bold;")
+            color = "#ff8a80" if theme.is_dark(self.palette()) else theme.FLAG_COLOR.name()
+            self.status_title.setText(f"<span style='color:{color}'>⚠ {_html(title)}</span>")
         else:
-            self.status_title.setText(("✓ " if row.verdict is Verdict.OK else "") + title)
-            self.status_title.setStyleSheet("font-weight: bold;")
+            self.status_title.setText(("✓ " if row.verdict is Verdict.OK else "") + _html(title))
         self.status_text.setText(row.message if row.flagged or row.verdict is Verdict.PENDING else "")
         extra = []
         if row.excluded:

@@ -38,11 +38,11 @@ def test_rows_are_fetched_lazily_and_bounded(project):
     model = ImageGridModel(session)
     model.set_query(ImageFilter())
     assert fetched == []  # opening costs one id query, no rows
-    row = model.data(model.index(5), RowRole)
+    row = model.data(model.index(5, 0), RowRole)
     assert row.rel_path == "img_005.jpg"
-    assert model.data(model.index(5), IdRole) == row.id
+    assert model.data(model.index(5, 0), IdRole) == row.id
     assert len(fetched) == 1
-    model.data(model.index(6), RowRole)
+    model.data(model.index(6, 0), RowRole)
     assert len(fetched) == 1  # served from the block fetched for row 5
     session.close()
 

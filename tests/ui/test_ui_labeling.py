@@ -169,8 +169,8 @@ def test_double_click_opens_viewer_with_flag_reason(qtbot, tmp_path):
     ws.show_filter("flagged")
     assert ws.model.rowCount() == 1
     grid = ws.grid
-    qtbot.waitUntil(lambda: not grid.visualRect(ws.model.index(0)).isEmpty())
-    rect = grid.visualRect(ws.model.index(0))
+    qtbot.waitUntil(lambda: not grid.visualRect(ws.model.index(0, 0)).isEmpty())
+    rect = grid.visualRect(ws.model.index(0, 0))
     qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert ws.viewer_open
