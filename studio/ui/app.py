@@ -62,7 +62,44 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args.path:
         window.open_path(Path(args.path))
+    install_finetune_later(window)
     return app.exec()
+
+
+def install_finetune_later(window) -> None:  # type: ignore[no-untyped-def]
+    """Plug in fine-tuning once the window is up: the service layer imports `openai` (about a second),
+    so that import runs on a thread while the user already sees and uses the window."""
+    import threading
+
+    from PySide6.QtCore import QObject, Qt, Signal
+
+    class _Ready(QObject):
+        done = Signal(str)
+
+    ready = _Ready(window)
+
+    def install(error: str) -> None:
+        if not error:
+            try:
+                from studio.ui.finetune_integration import install_finetune
+
+                window.finetune = install_finetune(window)
+                return
+            except Exception as exc:  # noqa: BLE001 - labeling must keep working without it
+                error = f"{type(exc).__name__}: {exc}"
+        window.show_message(f"Fine-tuning could not be loaded ({error}). Labeling works as usual.", "warning")
+
+    ready.done.connect(install, Qt.ConnectionType.QueuedConnection)
+
+    def preload() -> None:
+        try:
+            import studio.service.providers  # noqa: F401 - the slow part (openai)
+        except Exception as exc:  # noqa: BLE001
+            ready.done.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            ready.done.emit("")
+
+    threading.Thread(target=preload, name="preload-finetune", daemon=True).start()
 
 
 if __name__ == "__main__":  # pragma: no cover

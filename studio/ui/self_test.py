@@ -118,6 +118,11 @@ def run_self_test() -> int:
                 if not ws.thumbs.pending():
                     break
             QCoreApplication.processEvents()
+            from studio.ui.finetune_integration import install_finetune
+
+            install_finetune(window)
+            if not window.action_finetune.isEnabled():
+                raise RuntimeError("the Fine-tune action was not enabled for the demo project")
             grabbed = window.grab()
             info = {
                 "images": window.session.counts.total if window.session else 0,

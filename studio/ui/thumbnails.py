@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QRunnable, QSize, QStandardPaths, Qt, QThrea
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
 from studio.core.models import ImageRow, Verdict
+from studio.ui.workers import lower_thread_priority
 
 THUMB_SIZE = 160
 _MAX_PENDING = 400
@@ -119,6 +120,7 @@ class _Worker(QRunnable):
 
     def run(self) -> None:
         cache = self.cache
+        lower_thread_priority()
         try:
             while not cache._stopping:
                 job = cache._queue.pop()

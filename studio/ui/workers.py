@@ -9,6 +9,9 @@ across threads here.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import traceback
 from typing import Any, Callable
 
@@ -19,6 +22,19 @@ from studio.core.tasks import CancelToken, Cancelled
 
 # fn(cancel, progress, emit) -> result; `emit(obj)` streams partial results to the UI thread.
 TaskFn = Callable[[CancelToken, Callable[[int, "int | None", str], None], Callable[[Any], None]], Any]
+
+
+def lower_thread_priority(nice: int = 5) -> None:
+    """Make the calling thread yield to the UI thread (Linux: per-thread nice value).
+
+    Qt's thread priorities are no-ops for normal threads on Linux; a nice value is per thread
+    there. Elsewhere this does nothing: macOS and Windows schedule background threads well enough.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except (OSError, AttributeError):
+            pass
 
 
 class _Signals(QObject):
