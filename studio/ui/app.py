@@ -45,6 +45,11 @@ def make_app(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    # The image checks run in "spawn" worker processes; a frozen (PyInstaller) app must let those
+    # children run their task instead of starting another window.
+    multiprocessing.freeze_support()
     args, qt_args = _parse(list(sys.argv[1:] if argv is None else argv))
     if args.version:
         print(f"{APP_NAME} {__version__}")

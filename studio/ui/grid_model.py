@@ -6,13 +6,13 @@ a change touches only the rows it changed. Membership changes (a labeled image l
 "unlabeled" view, a scan adding files) are applied as row removals and insertions, never as a full
 reset, so the current image and the scroll position survive.
 
-Why a proxy over a QStringListModel: Qt's list view lays out every row on many changes, calling
-`index()` -> `rowCount()` twice per row. With `rowCount` written in Python that is 200,000 calls
-into Python per key press at 100,000 images (~140 ms). Here the row *count* lives in a C++ model
-(a QStringListModel of empty strings, ~8 bytes a row) behind a QIdentityProxyModel, so `rowCount`
-and `index` never leave C++; only `data()` is Python, and views call it for visible rows only.
-`_ids` is updated in slots connected to the counter model before the proxy's own, so views always
-see ids and row count agree.
+Why a QStringListModel underneath: Qt's list view lays out every row after rows are removed or
+inserted, calling `index()` -> `rowCount()` twice per row. With `rowCount` written in Python that is
+200,000 calls into Python per key press at 100,000 images (~140 ms). Here the row *count* is kept
+by the C++ base class (a list of empty strings, ~8 bytes a row), so `rowCount` and `index` never
+leave C++; only `data()` is Python, and views call it for visible rows only. `_ids` is updated in
+slots connected to the model's own row signals before any view connects, so views always see ids
+and row count agree.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Sequence
 
-from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QPersistentModelIndex, QStringListModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QStringListModel, Qt
 
 from studio.core.models import ImageFilter, ImageRow
 from studio.ui.session import ProjectSession
@@ -36,7 +36,7 @@ _CACHE_ROWS = 4096
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class ImageGridModel(QIdentityProxyModel):
+class ImageGridModel(QStringListModel):
     def __init__(self, session: ProjectSession, parent: Any = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -45,12 +45,10 @@ class ImageGridModel(QIdentityProxyModel):
         self._ids: list[int] = []
         self._rows: OrderedDict[int, ImageRow] = OrderedDict()
         self._pending: tuple[str, Any] | None = None
-        self._counter = QStringListModel(self)
-        # Connected before setSourceModel, so these run before the proxy forwards the signal to views.
-        self._counter.rowsRemoved.connect(self._apply_pending)
-        self._counter.rowsInserted.connect(self._apply_pending)
-        self._counter.modelReset.connect(self._apply_pending)
-        self.setSourceModel(self._counter)
+        # Connected before any view exists, so these run before views hear about the change.
+        self.rowsRemoved.connect(self._apply_pending)
+        self.rowsInserted.connect(self._apply_pending)
+        self.modelReset.connect(self._apply_pending)
         session.labels_changed.connect(self._on_labels_changed)
         session.excluded_changed.connect(self._on_excluded_changed)
         session.images_changed.connect(self.refresh)
@@ -95,15 +93,15 @@ class ImageGridModel(QIdentityProxyModel):
 
     def _reset(self, ids: list[int]) -> None:
         self._pending = ("reset", ids)
-        self._counter.setStringList([""] * len(ids))
+        QStringListModel.setStringList(self, [""] * len(ids))
 
     def _remove(self, first: int, last: int) -> None:
         self._pending = ("remove", (first, last))
-        self._counter.removeRows(first, last - first + 1)
+        QStringListModel.removeRows(self, first, last - first + 1)
 
     def _insert(self, pos: int, run: list[int]) -> None:
         self._pending = ("insert", (pos, run))
-        self._counter.insertRows(pos, len(run))
+        QStringListModel.insertRows(self, pos, len(run))
 
     def _tooltip(self, row: ImageRow) -> str:
         info = self.session.class_info(row.class_id)

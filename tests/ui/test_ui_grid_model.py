@@ -132,3 +132,20 @@ def test_undecodable_file_gets_no_preview_not_a_crash(qapp, tmp_path):
         QCoreApplication.processEvents()
     assert cache.failed(row)
     cache.shutdown()
+
+
+def test_exif_orientation_is_applied_in_thumbnails_and_viewer(qapp, tmp_path):
+    from PIL import Image
+
+    from studio.ui.image_cache import decode_for_viewer
+    from PySide6.QtCore import QSize
+
+    path = tmp_path / "rotated.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display": stored 64x32, shown 32x64
+    Image.new("RGB", (64, 32), (200, 30, 30)).save(path, "JPEG", exif=exif.tobytes())
+    thumb = thumbnails.decode_scaled(str(path), 160)
+    assert (thumb.width(), thumb.height()) == (32, 64)
+    shown = decode_for_viewer(str(path), QSize(400, 400))
+    assert (shown.image.width(), shown.image.height()) == (32, 64)
+    assert shown.fitted.height() > shown.fitted.width()

@@ -190,3 +190,11 @@ def test_cheat_sheet_and_quit(qtbot, window):
     window.workspace.grid.setFocus()
     press(qtbot, K.Key_Q, CTRL)
     assert not window.isVisible()
+
+
+def test_select_all_then_one_key_labels_everything(qtbot, window, db):
+    press(qtbot, K.Key_A, CTRL)
+    press(qtbot, K.Key_3)
+    assert set(db.labels().values()) == {"bird"}
+    press(qtbot, K.Key_Z, CTRL)
+    assert set(db.labels().values()) == {None}
