@@ -108,24 +108,25 @@ def generate_demo_images(folder: Path | str) -> list[DemoImage]:
         _write(folder / rel, data)
         written.append(DemoImage(rel, shape, note))
 
+    # Problem files sit among the good ones, as they do in real folders, so the first screen shows some.
     cmyk = _shape_image("circle", rng).convert("CMYK")
-    flagged("needs_review/print_scan_cmyk.jpg", _jpeg_bytes(cmyk), "CMYK JPEG: colour mode", "circle")
+    flagged("field_a/shot_002_print_scan.jpg", _jpeg_bytes(cmyk), "CMYK JPEG: colour mode", "circle")
 
     gray = io.BytesIO()
     _shape_image("square", rng).convert("L").save(gray, "PNG")
-    flagged("needs_review/xray_grayscale.png", gray.getvalue(), "grayscale PNG: colour mode", "square")
+    flagged("field_a/shot_006_xray.png", gray.getvalue(), "grayscale PNG: colour mode", "square")
 
     full = _jpeg_bytes(_shape_image("triangle", rng))
-    flagged("needs_review/upload_cut_off.jpg", full[: len(full) // 2], "truncated JPEG: damaged", "triangle")
+    flagged("field_a/shot_011_upload_cut_off.jpg", full[: len(full) // 2], "truncated JPEG: damaged", "triangle")
 
     gif = io.BytesIO()
     _shape_image("circle", rng).convert("P", palette=Image.Palette.ADAPTIVE).save(gif, "GIF")
-    flagged("needs_review/old_export.gif", gif.getvalue(), "GIF: format", "circle")
+    flagged("field_b/shot_030_old_export.gif", gif.getvalue(), "GIF: format", "circle")
 
     frames = [_shape_image("square", rng) for _ in range(3)]
     anim = io.BytesIO()
     frames[0].save(anim, "WEBP", save_all=True, append_images=frames[1:], duration=200, loop=0, quality=80)
-    flagged("needs_review/phone_burst.webp", anim.getvalue(), "animated WEBP: animated", "square")
+    flagged("field_b/shot_041_phone_burst.webp", anim.getvalue(), "animated WEBP: animated", "square")
     return written
 
 

@@ -34,7 +34,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
         self._tiles: OrderedDict[int, tuple[tuple, QPixmap]] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        return TILE
+        """The whole grid cell, so the tile (and its selection) is centred in its column."""
+        view = self.parent()
+        grid = view.gridSize() if isinstance(view, QListView) else QSize()
+        return QSize(max(TILE.width(), grid.width()), TILE.height()) if grid.isValid() else TILE
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         """Draw the tile from a cached pixmap, rendering it only when something it shows changed.
@@ -83,21 +86,23 @@ class ThumbnailDelegate(QStyledItemDelegate):
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
         box = QRect(rect.left() + (rect.width() - THUMB_SIZE) // 2, rect.top() + _PAD - 2, THUMB_SIZE, THUMB_SIZE)
-        self._paint_thumbnail(p, pal, box, row, pm)
+        shown = self._paint_thumbnail(p, pal, box, row, pm)
+        # Badges sit on the image itself (images are bottom-aligned, so their top varies).
         if row.excluded:
             veil = QColor(pal.color(QPalette.ColorRole.Base))
             veil.setAlpha(150)
-            p.fillRect(box, veil)
-            self._badge(p, box.topLeft().x() + 4, box.top() + 4, "excluded", theme.EXCLUDED_COLOR, option.font)
+            p.fillRect(shown, veil)
+            self._badge(p, shown.left() + 4, shown.top() + 4, "excluded", theme.EXCLUDED_COLOR, option.font)
         if row.flagged:
             text = "⚠ " + theme.VERDICT_BADGE.get(row.verdict, row.verdict.value)
-            self._badge(p, box.right() - 4, box.top() + 4, text, theme.FLAG_COLOR, option.font, align_right=True)
+            self._badge(p, shown.right() - 3, shown.top() + 4, text, theme.FLAG_COLOR, option.font, align_right=True)
         if row.service_skip:
-            self._badge(p, box.left() + 4, box.bottom() - 22, "skipped: " + row.service_skip, theme.SKIP_COLOR,
-                        option.font, max_width=box.width() - 8)
+            self._badge(p, shown.left() + 4, shown.bottom() - 22, "skipped: " + row.service_skip, theme.SKIP_COLOR,
+                        option.font, max_width=shown.width() - 8)
         self._paint_caption(p, pal, option.font, rect, box, row, info)
 
-    def _paint_thumbnail(self, p: QPainter, pal: QPalette, box: QRect, row, pm) -> None:  # type: ignore[no-untyped-def]
+    def _paint_thumbnail(self, p: QPainter, pal: QPalette, box: QRect, row, pm) -> QRect:  # type: ignore[no-untyped-def]
+        """Draw the thumbnail (or a placeholder); returns the rectangle it covers."""
         if pm is not None and not pm.isNull():
             size = pm.deviceIndependentSize().toSize()
             target = QRect(0, 0, size.width(), size.height())
@@ -105,16 +110,18 @@ class ThumbnailDelegate(QStyledItemDelegate):
             target.moveCenter(box.center())
             target.moveBottom(box.bottom())
             p.drawPixmap(target, pm)
-            return
-        p.fillRect(box.adjusted(8, 40, -8, 0), pal.color(QPalette.ColorRole.AlternateBase))
+            return target
+        placeholder = box.adjusted(8, 40, -8, 0)
+        p.fillRect(placeholder, pal.color(QPalette.ColorRole.AlternateBase))
         if row.missing or self.thumbs.failed(row):
             p.setPen(theme.muted_text(pal))
-            p.drawText(box.adjusted(8, 40, -8, 0), Qt.AlignmentFlag.AlignCenter, "file missing" if row.missing else "no preview")
+            p.drawText(placeholder, Qt.AlignmentFlag.AlignCenter, "file missing" if row.missing else "no preview")
+        return placeholder
 
     def _paint_caption(self, p: QPainter, pal: QPalette, font: QFont, rect: QRect, box: QRect, row, info) -> None:  # type: ignore[no-untyped-def]
         fm = QFontMetrics(font)
         y = box.bottom() + 5
-        line = QRect(rect.left() + 8, y, rect.width() - 16, fm.height())
+        line = QRect(box.left(), y, box.width(), fm.height())  # aligned with the thumbnail column
         text_color = pal.color(QPalette.ColorRole.Text)
         if info is not None:
             chip = QRect(line.left(), line.center().y() - 6, 12, 12)
@@ -199,6 +206,14 @@ class ImageGridView(QListView):
             return
         super().keyPressEvent(event)
 
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Spread the columns over the whole width instead of leaving a ragged gap on the right."""
+        super().resizeEvent(event)
+        cols = max(1, self.viewport().width() // TILE.width())
+        cell = QSize(self.viewport().width() // cols, TILE.height() + 4)
+        if cell != self.gridSize():
+            self.setGridSize(cell)
+
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # type: ignore[no-untyped-def]
         """Repaint the changed tiles only. QListView's own handler re-lays-out every row after any
         data change (17 ms at 100,000 images, on every key press), but tiles have a fixed size, so
@@ -222,7 +237,8 @@ class ImageGridView(QListView):
         """Letters are class shortcuts here; jumping to a file name by typing would fight them."""
 
     def columns(self) -> int:
-        return max(1, self.viewport().width() // (TILE.width() + 2 * self.spacing()))
+        grid = self.gridSize()
+        return max(1, self.viewport().width() // (grid.width() if grid.isValid() else TILE.width()))
 
     def visible_rows(self) -> range:
         """Rows currently on screen (for prefetching around them and for benchmarks)."""

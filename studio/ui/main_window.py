@@ -24,6 +24,7 @@ from studio.core.errors import ProjectOpenError, StudioError
 from studio.core.models import ImageFilter, Root
 from studio.core.project_store import PROJECT_SUFFIX, ProjectStore
 from studio.ui import app_settings
+from studio.ui.checks_panel import ChecksPanel
 from studio.ui.class_panel import ClassPanel
 from studio.ui.dialogs import CheatSheet, ImportPreviewDialog
 from studio.ui.message_bar import Action, MessageBar
@@ -81,7 +82,12 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.class_dock)
         self.class_dock.hide()
-        self._panels: list[QDockWidget] = [self.class_dock]
+        self.checks_dock = QDockWidget("Checks", self)
+        self.checks_dock.setObjectName("checksDock")
+        self.checks_dock.setFeatures(self.class_dock.features())
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.checks_dock)
+        self.checks_dock.hide()
+        self._panels: list[QDockWidget] = [self.class_dock, self.checks_dock]
 
         self._build_menus()
         self.start.new_from_folder.connect(self.choose_folder)
@@ -160,6 +166,7 @@ class MainWindow(QMainWindow):
         v.addSeparator()
         self.panels_menu = v.addMenu("Panels")
         self.panels_menu.addAction(self.class_dock.toggleViewAction())
+        self.panels_menu.addAction(self.checks_dock.toggleViewAction())
 
         self.finetune_menu = bar.addMenu("F&ine-tune")
         self.finetune_menu.setObjectName("finetuneMenu")
@@ -334,6 +341,10 @@ class MainWindow(QMainWindow):
         panel.filter_to_class.connect(lambda cid: ws.show_filter(f"class:{cid}"))
         self.class_dock.setWidget(panel)
         self.class_dock.show()
+        checks = ChecksPanel(session)
+        checks.show_filter.connect(ws.show_filter)
+        self.checks_dock.setWidget(checks)
+        self.checks_dock.show()
         self.setWindowTitle(f"{session.name}{' (read-only)' if session.read_only else ''} — {APP_NAME}")
         app_settings.add_recent(store.path)
         self._update_actions()
@@ -364,11 +375,12 @@ class MainWindow(QMainWindow):
             ws.shutdown()
             self.pages.removeWidget(ws)
             ws.deleteLater()
-        old_panel = self.class_dock.widget()
-        self.class_dock.setWidget(QWidget())
-        if old_panel is not None:
-            old_panel.deleteLater()
-        self.class_dock.hide()
+        for dock in (self.class_dock, self.checks_dock):
+            old_panel = dock.widget()
+            dock.setWidget(QWidget())
+            if old_panel is not None:
+                old_panel.deleteLater()
+            dock.hide()
         self.undo_group.removeStack(session.undo_stack)
         self._task_pool.waitForDone(3000)
         session.close()
