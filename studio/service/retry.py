@@ -108,6 +108,17 @@ def call_with_retry(
     on_retry: RetryNotice | None = None,
 ) -> T:
     """Run `fn` until it succeeds, raises a non-retryable error, or attempts run out."""
+    return _retry_loop(fn, policy, cancel, on_retry, find_existing=None)
+
+
+def _retry_loop(
+    fn: Callable[[], T],
+    policy: RetryPolicy,
+    cancel: CancelToken | None,
+    on_retry: RetryNotice | None,
+    find_existing: Callable[[], T | None] | None,
+) -> T:
+    """The one retry loop; with `find_existing`, each wait is followed by a look for the result."""
     attempt = 0
     while True:
         if cancel is not None:
@@ -122,6 +133,10 @@ def call_with_retry(
             if on_retry is not None:
                 on_retry(attempt, delay, error)
             sleep_cancellable(delay, cancel)
+            if find_existing is not None:
+                found = call_with_retry(find_existing, policy=policy, cancel=cancel, on_retry=on_retry)
+                if found is not None:
+                    return found
 
 
 def create_once(
@@ -138,20 +153,4 @@ def create_once(
     connection, 5xx after the work). So after a retryable failure we wait, then ask the service
     whether the thing exists (`find_existing`), and only create again if it does not.
     """
-    attempt = 0
-    while True:
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        attempt += 1
-        try:
-            return create()
-        except Exception as error:  # noqa: BLE001 - filtered just below
-            if not is_retryable(error) or attempt >= policy.max_attempts:
-                raise
-            delay = wait_before_retry(policy, attempt, error)
-            if on_retry is not None:
-                on_retry(attempt, delay, error)
-            sleep_cancellable(delay, cancel)
-            found = call_with_retry(find_existing, policy=policy, cancel=cancel, on_retry=on_retry)
-            if found is not None:
-                return found
+    return _retry_loop(create, policy, cancel, on_retry, find_existing=find_existing)
