@@ -4,8 +4,9 @@ a labeled project, the user's service set to that emulator, and a controller wit
 from __future__ import annotations
 
 import keyring
-import keyring.backend
 import pytest
+
+from memory_keyring import MemoryKeyring
 
 from finetune_ui_helpers import API_KEY, FAST, FastClock, make_project
 from studio.emulator import EmulatorServer, ManualClock
@@ -15,23 +16,6 @@ from studio.ui import finetune_prefs
 from studio.ui.finetune_controller import FinetuneController
 from studio.ui.finetune_credentials import FinetuneCredentials
 
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 10
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import keyring
-import keyring.backend
 import pytest
+
+from memory_keyring import MemoryKeyring
 
 from service_helpers import make_labeled_project
 from studio.emulator import EmulatorServer
 from studio.service.credentials import forget_session_secrets
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that keeps passwords in a dict: a 'system keyring' that cannot touch disk."""
-
-    priority = 10
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)
