@@ -98,6 +98,7 @@ def install_finetune_later(window) -> None:  # type: ignore[no-untyped-def]
 
     def preload() -> None:
         try:
+            import studio.core.project_store  # noqa: F401 - sqlite-utils (numpy), for the first open
             import studio.service.providers  # noqa: F401 - the slow part (openai)
         except Exception as exc:  # noqa: BLE001
             ready.done.emit(f"{type(exc).__name__}: {exc}")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
-from studio.core.project_store import PROJECT_SUFFIX
 
 MAX_RECENT = 12
 
@@ -71,6 +70,8 @@ def project_path_for_folder(folder: Path, fallback_dir: Path | None = None) -> P
     An existing project next to the folder is reused (opening the same folder twice must not create
     a second project with its own labels).
     """
+    from studio.core.project_store import PROJECT_SUFFIX  # deferred: the store pulls in sqlite-utils
+
     folder = Path(folder).resolve()
     beside = folder.with_name(folder.name + PROJECT_SUFFIX)
     if beside.is_file() or os.access(folder.parent, os.W_OK):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoGroup
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QStackedWid
 from studio import APP_NAME, __version__
 from studio.core.errors import ProjectOpenError, StudioError
 from studio.core.models import ImageFilter, Root
-from studio.core.project_store import PROJECT_SUFFIX, ProjectStore
 from studio.ui import app_settings
 from studio.ui.checks_panel import ChecksPanel
 from studio.ui.class_panel import ClassPanel
@@ -35,7 +34,19 @@ from studio.ui.thumbnails import THUMB_SIZE, ThumbnailCache, row_thumb_key
 from studio.ui.workers import Task
 from studio.ui.workspace import ProjectWorkspace
 
+if TYPE_CHECKING:
+    from studio.core.project_store import ProjectStore
+
 _BATCH_REFRESH_MS = 400
+PROJECT_SUFFIX = ".studio"  # mirrors studio.core.project_store.PROJECT_SUFFIX, which is slow to import
+
+
+def _store_class():  # type: ignore[no-untyped-def]
+    """The store class, imported on first use: sqlite-utils pulls in numpy (~0.25 s), which the
+    start screen does not need."""
+    from studio.core.project_store import ProjectStore
+
+    return ProjectStore
 
 
 class MainWindow(QMainWindow):
@@ -279,11 +290,11 @@ class MainWindow(QMainWindow):
             self.show_message(f"'{path}' does not exist. Check the path, or choose the project with File ▸ Open.", "error")
             return False
         try:
-            store = ProjectStore.open(path, read_only=read_only)
+            store = _store_class().open(path, read_only=read_only)
         except ProjectOpenError as exc:
             if path.is_file() and not os.access(path, os.W_OK):
                 try:
-                    store = ProjectStore.open(path, read_only=True)
+                    store = _store_class().open(path, read_only=True)
                 except StudioError as exc2:
                     self.show_message(str(exc2), "error")
                     return False
@@ -302,7 +313,7 @@ class MainWindow(QMainWindow):
         if project.is_file():
             return self.open_path(project)
         try:
-            store = ProjectStore.create(project, [folder])
+            store = _store_class().create(project, [folder])
         except StudioError as exc:
             self.show_message(str(exc), "error")
             return False
@@ -323,7 +334,7 @@ class MainWindow(QMainWindow):
         task.finished.connect(lambda path: self.open_path(path))
         self.run_task(task)
 
-    def _install(self, store: ProjectStore, *, new: bool = False) -> None:
+    def _install(self, store: "ProjectStore", *, new: bool = False) -> None:
         self.close_project()
         session = ProjectSession(store, self)
         self.session = session
@@ -445,7 +456,7 @@ class MainWindow(QMainWindow):
         def work(token, progress, emit):  # type: ignore[no-untyped-def]
             from studio.core.project_scan import scan_project
 
-            store = ProjectStore.open(path)
+            store = _store_class().open(path)
             try:
                 return scan_project(
                     store, deep=True, progress=progress, cancel=token, on_batch=emit,

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from studio.core.errors import StudioError
 from studio.core.models import ClassInfo, ImageFilter, ImageRow, LabelChange, Root
-from studio.core.project_store import ProjectStore
+
+if TYPE_CHECKING:  # the store module imports sqlite-utils (and numpy): not needed to draw a window
+    from studio.core.project_store import ProjectStore
 
 T = TypeVar("T")
 
@@ -57,7 +59,7 @@ class ProjectSession(QObject):
     roots_changed = Signal()
     message = Signal(str, str)  # level ('info' | 'warning' | 'error'), text
 
-    def __init__(self, store: ProjectStore, parent: QObject | None = None) -> None:
+    def __init__(self, store: "ProjectStore", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self.undo_stack = QUndoStack(self)

@@ -150,3 +150,10 @@ def test_scan_can_be_cancelled_from_the_status_bar(qtbot, tmp_path):
     assert "Scan cancelled" in w.status.currentMessage()
     assert w.session is not None  # the window is still there and usable
     w.close()
+
+
+def test_project_suffix_mirror_matches_the_store():
+    from studio.core.project_store import PROJECT_SUFFIX
+    from studio.ui import main_window
+
+    assert main_window.PROJECT_SUFFIX == PROJECT_SUFFIX
