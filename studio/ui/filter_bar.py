@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from studio.core.models import FLAG_REASONS, ImageFilter, Verdict
+from studio.core.models import FLAG_REASONS, ImageFilter
 from studio.ui import theme
 from studio.ui.session import ProjectSession
 
@@ -184,6 +184,3 @@ class FilterBar(QWidget):
         self._search_timer.stop()
         self.changed.emit()
 
-
-def reason_key(reason: Verdict) -> str:
-    return f"flag:{reason.value}"

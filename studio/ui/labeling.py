@@ -35,12 +35,16 @@ class LabelingController(QObject):
         self.view = view
         self.thumbs = thumbs
         view.key_handler = self.handle_key
+        self._sm = None
+        self._last_emitted: tuple[int, ImageRow] | None = None
+        self._prefetch_row = -1
+        self._prefetch_pending = False
         self._watch_selection_model()
         model.modelReset.connect(self._watch_selection_model)
 
     def _watch_selection_model(self) -> None:
         sm = self.view.selectionModel()
-        if sm is not None and getattr(self, "_sm", None) is not sm:
+        if sm is not None and self._sm is not sm:
             self._sm = sm
             sm.currentChanged.connect(self._on_current_changed)
 
@@ -201,7 +205,7 @@ class LabelingController(QObject):
 
     def _on_current_changed(self, current, previous) -> None:  # type: ignore[no-untyped-def]
         row = self.model.row_at(current.row()) if current is not None and current.isValid() else None
-        if row is not None and getattr(self, "_last_emitted", None) == (row.id, row):
+        if row is not None and self._last_emitted == (row.id, row):
             return
         self._last_emitted = (row.id, row) if row is not None else None
         self.current_changed.emit(row)
@@ -212,7 +216,7 @@ class LabelingController(QObject):
         """Queue thumbnails for the next screenful so moving on never waits for a decode (after the
         current frame: the press that moved here is still waiting for its paint)."""
         self._prefetch_row = r
-        if not getattr(self, "_prefetch_pending", False):
+        if not self._prefetch_pending:
             self._prefetch_pending = True
             QTimer.singleShot(0, self._do_prefetch)
 
