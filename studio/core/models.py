@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+# A project file's extension; here (not in project_store) so the UI can use it without importing SQLite code.
+PROJECT_SUFFIX = ".studio"
+
 
 class Verdict(str, Enum):
     """Outcome of checking one image against the fine-tuning service's rules.

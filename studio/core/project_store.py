@@ -29,13 +29,12 @@ from studio.core.models import (
     ClassInfo,
     ImageFilter,
     ImageRow,
+    PROJECT_SUFFIX,
     LabelChange,
     ProjectStatus,
     Root,
     Verdict,
 )
-
-PROJECT_SUFFIX = ".studio"
 
 # Distinct, colour-blind-friendlier palette (Okabe-Ito first, then Tableau) for new classes.
 CLASS_PALETTE = (

@@ -2,9 +2,11 @@
 
     studio                 start screen (recent projects, new from folder, demo)
     studio PATH            open a project file, or an image folder (its project is created next to it)
+    studio --demo          open the demo project (generated on first use) to try everything at once
     studio --version       print the version and exit
     studio --self-test     start headless, open a generated demo project, check bundled resources and
-                           Qt plugins, print a JSON report; exit 0 when everything is found
+                           Qt plugins, print a JSON report (and write it to --report FILE: a windowed
+                           Windows program has no console); exit 0 when everything is found
 
 Imports are kept lazy so the window appears quickly: nothing that is only needed after a project is
 open is imported before the window exists.
@@ -24,7 +26,9 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(prog="studio", description=f"{APP_NAME} {__version__}")
     parser.add_argument("path", nargs="?", help="a project file (*.studio) or an image folder")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--demo", action="store_true", help="open the demo project")
     parser.add_argument("--self-test", action="store_true", help="check the installation headless and exit")
+    parser.add_argument("--report", type=Path, metavar="FILE", help="with --self-test: also write the JSON here")
     parser.add_argument("--no-scan", action="store_true", help="do not rescan the project's folders on open")
     return parser.parse_known_args(argv)
 
@@ -58,17 +62,25 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from studio.ui.self_test import run_self_test
 
-        return run_self_test()
+        return run_self_test(report_file=args.report)
 
     app = make_app(qt_args)
+    window = open_window(args)
+    install_finetune_later(window)
+    return app.exec()
+
+
+def open_window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The main window, showing what the command line asked for (a path, the demo, or the start screen)."""
     from studio.ui.main_window import MainWindow
 
     window = MainWindow(auto_scan=not args.no_scan)
     window.show()
     if args.path:
         window.open_path(Path(args.path))
-    install_finetune_later(window)
-    return app.exec()
+    elif args.demo:
+        window.open_demo()
+    return window
 
 
 def install_finetune_later(window) -> None:  # type: ignore[no-untyped-def]

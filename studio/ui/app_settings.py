@@ -70,7 +70,7 @@ def project_path_for_folder(folder: Path, fallback_dir: Path | None = None) -> P
     An existing project next to the folder is reused (opening the same folder twice must not create
     a second project with its own labels).
     """
-    from studio.core.project_store import PROJECT_SUFFIX  # deferred: the store pulls in sqlite-utils
+    from studio.core.models import PROJECT_SUFFIX
 
     folder = Path(folder).resolve()
     beside = folder.with_name(folder.name + PROJECT_SUFFIX)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QStackedWid
 
 from studio import APP_NAME, __version__
 from studio.core.errors import ProjectOpenError, StudioError
-from studio.core.models import ImageFilter, Root
+from studio.core.models import PROJECT_SUFFIX, ImageFilter, Root
 from studio.ui import app_settings
 from studio.ui.checks_panel import ChecksPanel
 from studio.ui.class_panel import ClassPanel
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from studio.core.project_store import ProjectStore
 
 _BATCH_REFRESH_MS = 400
-PROJECT_SUFFIX = ".studio"  # mirrors studio.core.project_store.PROJECT_SUFFIX, which is slow to import
 
 
 def _store_class():  # type: ignore[no-untyped-def]

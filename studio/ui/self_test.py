@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 REQUIRED_IMAGE_FORMATS = ("jpeg", "png", "webp", "gif")
-REQUIRED_RESOURCES = (("prompts", "system.txt"), ("prompts", "instruction.txt"), ("styles", "studio.qss"), ("icons", "studio.svg"))
+REQUIRED_RESOURCES = (("prompts", "system.txt"), ("prompts", "instruction.txt"), ("styles", "studio.qss"), ("app", "vision-finetune-studio.svg"))
 
 
 def _check(report: dict[str, Any], name: str, fn: Callable[[], Any]) -> None:
@@ -29,7 +29,7 @@ def _check(report: dict[str, Any], name: str, fn: Callable[[], Any]) -> None:
         report["traceback"].setdefault(name, traceback.format_exc(limit=-4))
 
 
-def run_self_test() -> int:
+def run_self_test(report_file: Path | None = None) -> int:
     from studio import __version__
 
     report: dict[str, Any] = {"version": __version__, "python": sys.version.split()[0], "checks": {}, "traceback": {}}
@@ -142,5 +142,8 @@ def run_self_test() -> int:
     report["seconds"] = round(time.perf_counter() - started, 2)
     if not report["traceback"]:
         del report["traceback"]
-    print(json.dumps(report, indent=2))
+    text = json.dumps(report, indent=2)
+    print(text)
+    if report_file is not None:
+        Path(report_file).write_text(text + "\n", encoding="utf-8")
     return 0 if report["ok"] else 1

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
+from studio import APP_ID
 from studio.core.models import Verdict
 from studio.resource_paths import resource_path
 
@@ -89,12 +90,6 @@ def color_swatch(color: str, size: int = 14) -> QIcon:
     return QIcon(pm)
 
 
-def icon(name: str) -> QIcon:
-    """A bundled SVG icon by name (resources/icons/<name>.svg); an empty icon if it is missing."""
-    path = resource_path("icons", f"{name}.svg")
-    return QIcon(str(path)) if path.is_file() else QIcon()
-
-
 def style_sheet() -> str:
     path = resource_path("styles", "studio.qss")
     try:
@@ -106,5 +101,7 @@ def style_sheet() -> str:
 def apply_app_style(app: QApplication) -> None:
     """Fusion follows the OS colour scheme on every platform; our sheet only sets spacing and shapes."""
     app.setStyle("Fusion")
-    app.setWindowIcon(icon("studio"))
+    app_icon = resource_path("app", f"{APP_ID}.svg")
+    app.setWindowIcon(QIcon(str(app_icon)) if app_icon.is_file() else QIcon())
+    app.setDesktopFileName(APP_ID)  # lets Wayland match windows to the installed menu entry
     app.setStyleSheet(style_sheet())

@@ -38,11 +38,13 @@ def test_version(capsys):
 
 def test_self_test_reports_json_and_exit_code(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    report_file = tmp_path / "report.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "studio.ui.app", "--self-test"], capture_output=True, text=True, env=env,
-        timeout=120, cwd=tmp_path,
+        [sys.executable, "-m", "studio.ui.app", "--self-test", "--report", str(report_file)],
+        capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,
     )
     report = json.loads(proc.stdout)
+    assert json.loads(report_file.read_text()) == report  # for windowed builds, which have no stdout
     assert proc.returncode == 0, report
     assert report["ok"] is True
     assert set(report["checks"]) >= {"resources", "qt_image_formats", "qt_charts", "ca_bundle", "demo_project"}
@@ -152,8 +154,16 @@ def test_scan_can_be_cancelled_from_the_status_bar(qtbot, tmp_path):
     w.close()
 
 
-def test_project_suffix_mirror_matches_the_store():
-    from studio.core.project_store import PROJECT_SUFFIX
-    from studio.ui import main_window
+def test_demo_flag_opens_the_demo_project_ready_for_labeling(qtbot, tmp_path, monkeypatch):
+    from studio.ui import app as app_module
 
-    assert main_window.PROJECT_SUFFIX == PROJECT_SUFFIX
+    from studio.ui import app_settings
+
+    monkeypatch.setattr(app_settings, "data_dir", lambda: tmp_path)
+    args, _ = app_module._parse(["--demo", "--no-scan"])
+    w = app_module.open_window(args)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.session is not None and w.workspace.model.rowCount() > 50, timeout=60000)
+    assert w.session.path.parent.parent == tmp_path
+    assert "Demo" in w.windowTitle()
+    w.close()
