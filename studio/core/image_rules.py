@@ -82,7 +82,7 @@ def verdict_message(verdict: Verdict, **details: object) -> str:
     technical reason), alpha (the image has transparency), also (further Verdicts of the same image).
     """
     fmt = details.get("format") or "an unknown format"
-    mode = details.get("mode") or "an unknown colour mode"
+    mode = details.get("mode")
     size = details.get("bytes")
     width, height, frames = details.get("width"), details.get("height"), details.get("frames")
     error = details.get("error")
@@ -98,7 +98,8 @@ def verdict_message(verdict: Verdict, **details: object) -> str:
         alpha = details.get("alpha") or _mode_has_alpha(str(details.get("mode") or ""))
         target = "RGBA" if alpha else "RGB"
         text = (
-            f"The image is in colour mode {mode}; the service accepts only RGB or RGBA. "
+            f"The image is in {f'colour mode {mode}' if mode else 'an unsupported colour mode'}; "
+            "the service accepts only RGB or RGBA. "
             f"Convert it to {target} and save it again."
         )
     elif verdict is Verdict.TOO_LARGE:
