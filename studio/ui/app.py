@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
 
     app = make_app(qt_args)
     window = open_window(args)
+    from studio.ui import crash_report
+
+    crash_report.install(lambda text: window.show_message(text, "error"))
     install_finetune_later(window)
     return app.exec()
 
