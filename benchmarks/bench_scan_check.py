@@ -26,7 +26,6 @@ Caches are warm (the page cache cannot be dropped here); medians of --repeat run
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random

@@ -35,7 +35,6 @@ the test never touches the real user's settings. Exit status 0 = all checks pass
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import io
 import json
 import os

@@ -12,7 +12,8 @@ from typing import Any
 from studio.core import label_io
 from studio.core.errors import StudioError
 from studio.core.models import ImageFilter
-from studio.core.project_store import PROJECT_SUFFIX, ProjectStore
+from studio.core.models import PROJECT_SUFFIX
+from studio.core.project_store import ProjectStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:

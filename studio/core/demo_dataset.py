@@ -18,7 +18,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from studio.core.project_store import PROJECT_SUFFIX, ProjectStore
+from studio.core.models import PROJECT_SUFFIX
+from studio.core.project_store import ProjectStore
 from studio.core.tasks import CancelToken, no_progress
 
 DEMO_CLASSES: tuple[str, ...] = ("circle", "square", "triangle")

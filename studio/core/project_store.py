@@ -29,7 +29,6 @@ from studio.core.models import (
     ClassInfo,
     ImageFilter,
     ImageRow,
-    PROJECT_SUFFIX,
     LabelChange,
     ProjectStatus,
     Root,

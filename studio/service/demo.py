@@ -9,8 +9,6 @@ use on a free port; the port is never stored (profiles say "demo", not a URL).
 from __future__ import annotations
 
 import atexit
-import os
-import sys
 import threading
 from pathlib import Path
 

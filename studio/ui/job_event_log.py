@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from studio.ui.table_model import Index, RowsTableModel
 from studio.core.job_records import JobEvent
 
-_Index = QModelIndex | QPersistentModelIndex
 LEVEL_FILTERS = (("All levels", None), ("Warnings and errors", {"warn", "warning", "error"}), ("Errors only", {"error"}))
 LEVEL_COLORS = {"warn": QColor("#b26a00"), "warning": QColor("#b26a00"), "error": QColor("#c62828")}
 COLUMNS = ("Time", "Level", "Message")
@@ -30,27 +30,17 @@ def format_time(timestamp: float, today: dt.date | None = None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S")
 
 
-class EventLogModel(QAbstractTableModel):
+class EventLogModel(RowsTableModel[JobEvent]):
+    columns = COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._events: list[JobEvent] = []
         self._ids: set[str] = set()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._events)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        event = self._events[index.row()]
+        event = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (format_time(event.created_at), event.level, event.message)[column]
@@ -64,7 +54,7 @@ class EventLogModel(QAbstractTableModel):
 
     def set_events(self, events: Iterable[JobEvent]) -> None:
         self.beginResetModel()
-        self._events = []
+        self._rows = []
         self._ids = set()
         self._add(sorted(events, key=lambda e: e.created_at))
         self.endResetModel()
@@ -73,10 +63,10 @@ class EventLogModel(QAbstractTableModel):
         fresh = sorted((e for e in events if e.id not in self._ids), key=lambda e: e.created_at)
         if not fresh:
             return 0
-        if self._events and fresh[0].created_at < self._events[-1].created_at:
-            self.set_events([*self._events, *fresh])  # late arrival: keep time order
+        if self._rows and fresh[0].created_at < self._rows[-1].created_at:
+            self.set_events([*self._rows, *fresh])  # late arrival: keep time order
             return len(fresh)
-        start = len(self._events)
+        start = len(self._rows)
         self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
         self._add(fresh)
         self.endInsertRows()
@@ -86,13 +76,13 @@ class EventLogModel(QAbstractTableModel):
         for event in events:
             if event.id not in self._ids:
                 self._ids.add(event.id)
-                self._events.append(event)
+                self._rows.append(event)
 
     def event_at(self, row: int) -> JobEvent:
-        return self._events[row]
+        return self._rows[row]
 
     def all_events(self) -> list[JobEvent]:
-        return list(self._events)
+        return list(self._rows)
 
 
 class _EventFilter(QSortFilterProxyModel):
@@ -101,7 +91,7 @@ class _EventFilter(QSortFilterProxyModel):
         self.levels: set[str] | None = None
         self.show_metrics = False
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
         event = self.sourceModel().event_at(source_row)  # type: ignore[attr-defined]
         if self.levels is not None and event.level not in self.levels:
             return False

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -25,35 +25,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.table_model import Index, RowsTableModel
 from studio.core import job_records as jr
 from studio.service.job_monitor import JobSnapshot
 from studio.ui.finetune_controller import FinetuneController, SubmissionRun
 from studio.ui.job_status import format_duration, format_timestamp, format_tokens, status_color, status_label
 
-_Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Job", "Status", "Base model", "Created", "Duration", "Trained tokens", "Fine-tuned model")
 
 
-class JobsTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._jobs: list[jr.JobRecord] = []
+class JobsTableModel(RowsTableModel[jr.JobRecord]):
+    columns = COLUMNS
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._jobs)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        job = self._jobs[index.row()]
+        job = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(job, column)
@@ -89,22 +76,22 @@ class JobsTableModel(QAbstractTableModel):
 
     def set_jobs(self, jobs: list[jr.JobRecord]) -> None:
         self.beginResetModel()
-        self._jobs = list(jobs)
+        self._rows = list(jobs)
         self.endResetModel()
 
     def update_job(self, job: jr.JobRecord) -> bool:
-        for row, known in enumerate(self._jobs):
+        for row, known in enumerate(self._rows):
             if known.id == job.id:
-                self._jobs[row] = job
+                self._rows[row] = job
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 return True
         return False
 
     def job_id_at(self, row: int) -> str:
-        return self._jobs[row].id
+        return self._rows[row].id
 
     def status_of(self, job_id: str) -> str | None:
-        return next((j.status for j in self._jobs if j.id == job_id), None)
+        return next((j.status for j in self._rows if j.id == job_id), None)
 
 
 class JobListPanel(QWidget):

@@ -163,7 +163,20 @@ def test_closing_the_pool_kills_a_worker_stuck_in_a_file():
     stream.close()  # the caller walks away while one worker hangs
     start = time.monotonic()
     pool.close()
-    for process in processes:
-        process.join(timeout=5)
-        assert not process.is_alive()
+    # The executor's own thread may reap the killed workers first, which makes Process.is_alive()
+    # unreliable here; ask the OS whether each pid is still running instead.
+    pids = [process.pid for process in processes]
+    deadline = time.monotonic() + 5
+    while any(_running_pid(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not any(_running_pid(pid) for pid in pids)
     assert time.monotonic() - start < 5
+
+
+def _running_pid(pid: int) -> bool:
+    """True while `pid` is a live process (a zombie awaiting its parent's wait() counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):  # gone, possibly between open() and read()
+        return False

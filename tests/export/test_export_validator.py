@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -27,7 +28,7 @@ def example(images=1, answer="cat", uri=None, **extra) -> dict:
     return ex
 
 
-def write(tmp_path, rows, name="t.jsonl", prefix=b"") -> "Path":
+def write(tmp_path, rows, name="t.jsonl", prefix=b"") -> Path:
     p = tmp_path / name
     body = b"".join(
         (r if isinstance(r, bytes) else json.dumps(r, ensure_ascii=False).encode()) + b"\n" for r in rows
