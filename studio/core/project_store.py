@@ -277,6 +277,9 @@ class ProjectStore:
                     "fingerprint=excluded.fingerprint, format=excluded.format, mode=excluded.mode, "
                     "width=excluded.width, height=excluded.height, frames=excluded.frames, "
                     "verdict=excluded.verdict, message=excluded.message, check_stage=excluded.check_stage, "
+                    # A service skip judged the old content; a changed file deserves a fresh chance.
+                    "service_skip=CASE WHEN images.size != excluded.size OR images.mtime_ns != excluded.mtime_ns "
+                    "THEN NULL ELSE images.service_skip END, "
                     "missing=0",
                     rows,
                 )

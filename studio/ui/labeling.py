@@ -161,6 +161,12 @@ class LabelingController(QObject):
             if self.current_row() < 0 and rows:
                 self.go_to_row(min(rows[0], self.model.rowCount() - 1))
 
+    def clear_service_skips(self) -> None:
+        images = self.model.rows_at(self.target_rows())
+        n = self.session.clear_service_skips([r.id for r in images])
+        self.toast.emit(f"Cleared the service's skip mark on {n} image{'s' if n != 1 else ''}" if n
+                        else "None of these images was skipped by the service")
+
     def step(self, delta: int) -> None:
         n = self.model.rowCount()
         if n == 0:

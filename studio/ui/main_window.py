@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
             menu.addSeparator()
         menu.addAction("Clear label\t0", lambda: ws.controller.label(None)).setEnabled(writable)
         menu.addAction("Exclude / include\tX", ws.controller.toggle_excluded).setEnabled(writable)
+        menu.addAction("Clear the service's skip mark", ws.controller.clear_service_skips).setEnabled(writable)
         menu.addSeparator()
         menu.addAction("Next unlabeled\tShift+Space", lambda: ws.controller.step_unlabeled(1))
         menu.addAction("Previous unlabeled\tShift+Backspace", lambda: ws.controller.step_unlabeled(-1))

@@ -378,6 +378,15 @@ class ProjectSession(QObject):
             self.images_changed.emit()
         return found
 
+    def clear_service_skips(self, image_ids: Sequence[int]) -> int:
+        """Unmark images the service skipped (the user fixed or checked them); returns how many."""
+        from studio.core.job_records import clear_service_skip
+
+        ids = [r.id for r in self.rows(list(dict.fromkeys(image_ids))) if r.service_skip]
+        if ids and self._try(clear_service_skip, self._store, ids)[0]:
+            self.notify_images_changed()
+        return len(ids)
+
     def notify_images_changed(self) -> None:
         """Called after a scan committed (through its own connection): requery and recount."""
         self.recount()

@@ -255,3 +255,15 @@ def test_relink_moved_folder_keeps_labels(tmp_path):
     assert store.roots()[0].path == moved.resolve()
     assert store.image(1).abs_path == moved.resolve() / "img000.jpg"
     assert store.image(1).class_id == cat.id
+
+
+def test_service_skip_mark_is_cleared_only_when_the_file_changes(tmp_path):
+    store = _new_project(tmp_path, n=2)
+    root = store.roots()[0]
+    store.conn.execute("UPDATE images SET service_skip = 'contains people or faces'")
+    ok = CheckResult(Verdict.OK, "", 100, "JPEG", "RGB", 5, 5, 1, "deep")
+    store.upsert_files(root.id, [FileRecord("img000.jpg", 100, 1, "fp0", ok)])  # same file, deep result
+    assert store.image(1).service_skip == "contains people or faces"
+    store.upsert_files(root.id, [FileRecord("img001.jpg", 555, 2, "new", None)])  # edited by the user
+    assert store.image(2).service_skip is None
+    assert store.count(ImageFilter(service_skipped=True)) == 1
