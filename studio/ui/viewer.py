@@ -273,7 +273,10 @@ class InfoPanel(QFrame):
         if row.excluded:
             extra.append("<b>Excluded</b> from the dataset. Press X to include it again.")
         if row.service_skip:
-            extra.append(f"<b>Skipped by the service:</b> {_html(row.service_skip)}")
+            extra.append(
+                f"<b>Skipped by the service:</b> {_html(row.service_skip)}. Exclude it (X) or replace the "
+                "file before the next run; if you checked it, Label ▸ Clear the service's skip mark."
+            )
         if row.missing:
             extra.append("<b>The file is missing.</b> Use File ▸ Rescan, or Locate… if its folder moved.")
         self.extra.setText("<br>".join(extra))
