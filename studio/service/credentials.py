@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 import keyring
 import keyring.backend
@@ -28,6 +28,18 @@ if TYPE_CHECKING:
 
 KEYRING_SERVICE = "vision-finetune-studio"
 
+# Every secret this process has held, so any text leaving it (error messages, the crash log) can be
+# scrubbed even when the code that wrote the text never saw the `Secret` object.
+_SEEN: set[str] = set()
+
+
+def scrub(text: str, secrets: Iterable[str] | None = None) -> str:
+    """`text` with every secret (given, or else every one this process has held) replaced."""
+    for secret in _SEEN if secrets is None else secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "<hidden>")
+    return text
+
 
 class Secret:
     """A string that refuses to be printed."""
@@ -38,6 +50,7 @@ class Secret:
         if not isinstance(value, str) or not value.strip():
             raise CredentialError("The API key is empty. Paste the key again.")
         self._value = value.strip()
+        _SEEN.add(self._value)
 
     def reveal(self) -> str:
         return self._value

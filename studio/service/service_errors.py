@@ -8,22 +8,16 @@ guarantees an endpoint will not echo a header back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import openai
 
 from studio.core.errors import ServiceError
+from studio.service.credentials import scrub
 
 if TYPE_CHECKING:
     from studio.service.credentials import Credentials
     from studio.service.providers import ServiceProfile
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "<hidden>")
-    return text
 
 
 def _server_message(error: openai.APIStatusError) -> str:

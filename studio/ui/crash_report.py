@@ -49,6 +49,9 @@ def install(show: Callable[[str], None]) -> None:
             return
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         details = "".join(traceback.format_exception(exc_type, exc, tb))
+        credentials = sys.modules.get("studio.service.credentials")  # loaded iff a secret ever was
+        if credentials is not None:
+            details = credentials.scrub(details)
         path = _write(f"--- {stamp} studio {__version__}\n{details}\n")
         if sys.stderr is not None:
             sys.stderr.write(details)
