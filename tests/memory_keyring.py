@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import keyring
 import keyring.backend
+import pytest
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -20,3 +22,17 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service, username):
         self.passwords.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    """A fresh in-memory keyring and no session secrets for every test of the conftest importing this."""
+    from studio.service.credentials import forget_session_secrets
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    forget_session_secrets()
+    yield backend
+    forget_session_secrets()
+    keyring.set_keyring(previous)

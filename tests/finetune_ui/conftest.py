@@ -3,46 +3,17 @@ a labeled project, the user's service set to that emulator, and a controller wit
 
 from __future__ import annotations
 
-import keyring
 import pytest
+from memory_keyring import memory_keyring  # noqa: F401 - autouse fixture
+from qt_isolation import qt_settings_in_tmp  # noqa: F401 - autouse fixture
 
-from memory_keyring import MemoryKeyring
 
 from finetune_ui_helpers import API_KEY, FAST, FastClock, make_project
 from studio.emulator import EmulatorServer, ManualClock
-from studio.service.credentials import forget_session_secrets
 from studio.service.providers import ServiceProfile
 from studio.ui import finetune_prefs
 from studio.ui.finetune_controller import FinetuneController
 from studio.ui.finetune_credentials import FinetuneCredentials
-
-
-
-@pytest.fixture(autouse=True)
-def _qt_settings_in_tmp(qapp, tmp_path):
-    """QSettings in a throwaway folder per test (Qt caches paths, so HOME alone is not enough)."""
-    from PySide6.QtCore import QSettings, QStandardPaths
-
-    from studio import APP_ID, ORG_NAME
-
-    QStandardPaths.setTestModeEnabled(True)
-    qapp.setOrganizationName(ORG_NAME)
-    qapp.setApplicationName(APP_ID)
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QSettings().clear()
-    yield tmp_path / "settings"
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    forget_session_secrets()
-    yield backend
-    forget_session_secrets()
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

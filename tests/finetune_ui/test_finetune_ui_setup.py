@@ -74,7 +74,7 @@ def test_imbalance_warning():
 
 
 def test_sign_in_saves_the_key_to_the_keyring_only(qtbot, tmp_path, emulator, memory_keyring,
-                                                   _qt_settings_in_tmp):
+                                                   qt_settings_in_tmp):
     profile = ServiceProfile(kind="azure", endpoint=emulator.azure_endpoint)
     credentials = FinetuneCredentials()
     editor = ServiceProfileEditor(credentials)
@@ -100,13 +100,13 @@ def test_sign_in_saves_the_key_to_the_keyring_only(qtbot, tmp_path, emulator, me
 
     # the profile the app keeps holds no secret, and nothing on disk does
     finetune_prefs.save_profile(editor.profile())
-    for path in Path(_qt_settings_in_tmp).rglob("*"):
+    for path in Path(qt_settings_in_tmp).rglob("*"):
         if path.is_file():
             assert API_KEY not in path.read_text(errors="replace")
 
 
 def test_no_secret_in_project_or_exports_after_a_submission(qtbot, emulator, project_path, openai_profile,
-                                                           make_controller, _qt_settings_in_tmp):
+                                                           make_controller, qt_settings_in_tmp):
     controller = make_controller(project_path)
     run = controller.new_submission(openai_profile, SubmitParams(n_epochs=1, export={"workers": 0}))
     with qtbot.waitSignal(run.created, timeout=15_000) as created:
@@ -115,7 +115,7 @@ def test_no_secret_in_project_or_exports_after_a_submission(qtbot, emulator, pro
     controller.close()
     needle = API_KEY.encode()
     written = [p for p in project_path.parent.rglob("*") if p.is_file()]
-    written += [p for p in Path(_qt_settings_in_tmp).rglob("*") if p.is_file()]
+    written += [p for p in Path(qt_settings_in_tmp).rglob("*") if p.is_file()]
     assert any(p.suffix == ".jsonl" for p in written)
     for path in written:
         assert needle not in path.read_bytes(), path

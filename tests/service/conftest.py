@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import keyring
 import pytest
+from memory_keyring import memory_keyring  # noqa: F401 - autouse fixture
 
-from memory_keyring import MemoryKeyring
 
 from service_helpers import make_labeled_project
 from studio.emulator import EmulatorServer
-from studio.service.credentials import forget_session_secrets
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring():
-    """Every service test runs against a fresh in-memory keyring and no session secrets."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    forget_session_secrets()
-    yield backend
-    forget_session_secrets()
-    keyring.set_keyring(previous)
 
 
 # -- a small labeled project and a running emulator -------------------------------------------------

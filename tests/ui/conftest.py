@@ -7,28 +7,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from qt_isolation import qt_settings_in_tmp  # noqa: F401 - autouse fixture
 from PIL import Image
 
 from studio.core.project_scan import scan_project
 from studio.core.project_store import ProjectStore
 
 CLASSES = ("cat", "dog", "bird")
-
-
-@pytest.fixture(autouse=True)
-def _qt_test_mode(qapp, tmp_path):
-    """Names for QSettings/QStandardPaths, test-mode paths, and settings in a throwaway folder."""
-    from PySide6.QtCore import QSettings, QStandardPaths
-
-    from studio import APP_ID, ORG_NAME
-
-    QStandardPaths.setTestModeEnabled(True)
-    qapp.setOrganizationName(ORG_NAME)
-    qapp.setApplicationName(APP_ID)
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QSettings().clear()
-    yield
 
 
 def write_images(folder: Path, names: list[str], size: tuple[int, int] = (64, 48)) -> None:
