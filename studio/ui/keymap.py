@@ -73,7 +73,7 @@ CHEAT_SHEET: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Numpad 1-9", "Same as the top-row digits"),
             ("0 or Delete", "Clear the label"),
             ("X", "Exclude from the dataset / include again"),
-            ("Ctrl+Z", "Undo (labels, bulk labels, exclude, merge, delete class)"),
+            ("Ctrl+Z", "Undo (labels, bulk labels, exclude, imports, class edits, merge, delete class)"),
             ("Ctrl+Shift+Z or Ctrl+Y", "Redo"),
         ),
     ),

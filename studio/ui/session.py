@@ -278,19 +278,33 @@ class ProjectSession(QObject):
         return info
 
     def rename_class(self, class_id: int, name: str) -> bool:
-        ok, _ = self._try(self._store.rename_class, self.resolve_class(class_id), name)
-        self._classes_changed()
-        return ok
+        return self._edit_class(class_id, "name", name, self._store.rename_class, "Rename class")
 
     def set_class_color(self, class_id: int, color: str) -> bool:
-        ok, _ = self._try(self._store.set_class_color, self.resolve_class(class_id), color)
-        self._classes_changed()
-        return ok
+        return self._edit_class(class_id, "color", color, self._store.set_class_color, "Change class colour")
 
     def set_class_shortcut(self, class_id: int, key: str | None) -> bool:
         """Persisted in the project, so the same keys work on every machine that opens it."""
-        ok, _ = self._try(self._store.set_class_shortcut, self.resolve_class(class_id), key)
+        return self._edit_class(class_id, "shortcut", key, self._store.set_class_shortcut, "Change class key")
+
+    def _edit_class(self, class_id: int, field: str, value: object, setter: Callable[..., None], text: str) -> bool:
+        """Apply one class attribute change and put it on the undo stack (by class id, so an undo
+        still finds a class that was deleted and restored in between)."""
+        from studio.ui.undo_commands import ClassEditCommand
+
+        cid = self.resolve_class(class_id)
+        info = self.class_info(cid)
+        ok, _ = self._try(setter, cid, value)
         self._classes_changed()
+        after = self.class_info(cid)
+        if ok and info is not None and after is not None and getattr(info, field) != getattr(after, field):
+
+            def apply(v: object) -> None:
+                setter(self.resolve_class(cid), v)
+                self._classes_changed()
+
+            label = f"{text} '{after.name}'"
+            self.undo_stack.push(ClassEditCommand(self, label, apply, getattr(info, field), getattr(after, field)))
         return ok
 
     def move_class(self, class_id: int, delta: int) -> None:
@@ -302,9 +316,18 @@ class ProjectSession(QObject):
         j = max(0, min(len(ids) - 1, i + delta))
         if i == j:
             return
+        before = list(ids)
         ids.insert(j, ids.pop(i))
-        self._try(self._store.reorder_classes, ids)
+        ok, _ = self._try(self._store.reorder_classes, ids)
         self._classes_changed()
+        if ok:
+            from studio.ui.undo_commands import ClassEditCommand
+
+            def apply(order: object) -> None:
+                self._store.reorder_classes([self.resolve_class(c) for c in order])  # type: ignore[union-attr]
+                self._classes_changed()
+
+            self.undo_stack.push(ClassEditCommand(self, "Reorder classes", apply, before, list(ids)))
 
     def merge_classes(self, source_id: int, target_id: int) -> bool:
         from studio.ui.undo_commands import MergeClassesCommand

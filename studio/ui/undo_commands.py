@@ -1,4 +1,5 @@
-"""Undo/redo steps for everything that changes labels: single and bulk labels, exclude, merge, delete.
+"""Undo/redo steps: single and bulk labels, exclude, class merge and delete, and class edits
+(rename, recolour, shortcut, order).
 
 Each command is pushed after its change was already committed (so a refused change never reaches
 the stack); the first `redo()` that `QUndoStack.push` triggers is therefore skipped. Undo and redo
@@ -7,7 +8,7 @@ commit through the store like any other change, so they are as durable as the or
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtGui import QUndoCommand
 
@@ -46,6 +47,20 @@ class _SessionCommand(QUndoCommand):
 
     def revert(self) -> None:
         raise NotImplementedError
+
+
+class ClassEditCommand(_SessionCommand):
+    """A change to how a class is named, coloured, keyed or ordered: its labels are untouched."""
+
+    def __init__(self, session: "ProjectSession", text: str, apply: Callable[[object], None], before: object, after: object) -> None:
+        super().__init__(session, text)
+        self.apply, self.before, self.after = apply, before, after
+
+    def do(self) -> None:
+        self.apply(self.after)
+
+    def revert(self) -> None:
+        self.apply(self.before)
 
 
 class LabelCommand(_SessionCommand):

@@ -182,3 +182,23 @@ def test_reorder_and_counts_and_low_count_warning(qtbot, window, db):
     click_item(qtbot, window, "bird")
     click_panel_button(qtbot, window, "up")
     assert [n for n, _, _ in db.classes()] == ["cat", "bird", "dog"]
+
+
+def test_class_rename_recolour_key_and_order_are_undoable(qtbot, window, db):
+    click_item(qtbot, window, "dog", double=True)
+    commit_editor(qtbot, QApplication.focusWidget(), "puppy")
+    dog = window.session.class_for_key("2")
+    window.session.set_class_color(dog.id, "#123456")
+    window.session.set_class_shortcut(dog.id, "q")
+    window.session.move_class(dog.id, -1)
+    assert db.classes() == [("puppy", "q", "#123456"), ("cat", "1", db.classes()[1][2]), ("bird", "3", db.classes()[2][2])]
+
+    window.workspace.grid.setFocus()
+    for _ in range(4):
+        qtbot.keyClick(window.workspace.grid, K.Key_Z, CTRL)
+    names = [(n, k) for n, k, _ in db.classes()]
+    assert names == [("cat", "1"), ("dog", "2"), ("bird", "3")]
+    assert db.classes()[1][2] != "#123456"
+
+    qtbot.keyClick(window.workspace.grid, K.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert [n for n, _, _ in db.classes()] == ["cat", "puppy", "bird"]
