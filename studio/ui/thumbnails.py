@@ -56,6 +56,40 @@ def default_cache_dir() -> Path:
     return Path(base) / "thumbnails"
 
 
+CACHE_LIMIT_BYTES = 2 * 1024**3  # ~140,000 thumbnails; the least recently used go first
+
+
+def prune_cache_dir(cache_dir: Path, max_bytes: int = CACHE_LIMIT_BYTES) -> int:
+    """Delete the least recently used thumbnails until the folder is under `max_bytes`.
+
+    A thumbnail is only a copy (the scan or the grid makes it again on demand), so the cache can be
+    trimmed at any time; "used" is the later of the file's access and modification times.
+    Returns how many files were removed.
+    """
+    entries = []
+    total = 0
+    try:
+        with os.scandir(cache_dir) as it:
+            for entry in it:
+                if entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    entries.append((max(st.st_atime, st.st_mtime), st.st_size, entry.path))
+                    total += st.st_size
+    except OSError:
+        return 0
+    removed = 0
+    for _, size, path in sorted(entries):
+        if total <= max_bytes:
+            break
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
+
+
 def cached_file(cache_dir: Path, key: str) -> Path | None:
     """The cached thumbnail file for `key`, if any (JPEG, or PNG for images with transparency)."""
     for suffix in (".jpg", ".png"):
@@ -184,6 +218,7 @@ class ThumbnailCache(QObject):
         self._wake.setSingleShot(True)
         self._wake.setInterval(0)
         self._wake.timeout.connect(self._start_workers)
+        threading.Thread(target=prune_cache_dir, args=(self.cache_dir,), name="prune-thumbnails", daemon=True).start()
 
     # ------------------------------------------------------------------ lookups
 

@@ -149,3 +149,16 @@ def test_exif_orientation_is_applied_in_thumbnails_and_viewer(qapp, tmp_path):
     shown = decode_for_viewer(str(path), QSize(400, 400))
     assert (shown.image.width(), shown.image.height()) == (32, 64)
     assert shown.fitted.height() > shown.fitted.width()
+
+
+def test_thumbnail_cache_is_trimmed_least_recently_used_first(tmp_path):
+    from studio.ui.thumbnails import prune_cache_dir
+
+    for i in range(10):
+        path = tmp_path / f"t{i}.jpg"
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))  # t0 is the least recently used
+    assert prune_cache_dir(tmp_path, max_bytes=4000) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t6.jpg", "t7.jpg", "t8.jpg", "t9.jpg"]
+    assert prune_cache_dir(tmp_path, max_bytes=4000) == 0
+    assert prune_cache_dir(tmp_path / "absent") == 0
