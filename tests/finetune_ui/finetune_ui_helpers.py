@@ -113,3 +113,17 @@ class FastClock:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def open_wizard(qtbot, controller, *, at_service_page: bool = False, **kwargs):
+    """The real fine-tune wizard, shown; with `at_service_page`, moved past the dataset and prompts."""
+    from studio.ui.finetune_wizard import FinetuneWizard
+
+    wizard = FinetuneWizard(controller, **kwargs)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    if at_service_page:
+        qtbot.waitUntil(wizard.dataset_page.isComplete, timeout=5000)
+        wizard.next()
+        wizard.next()
+    return wizard

@@ -6,9 +6,8 @@ from studio.service.providers import ServiceProfile
 from studio.service.submit_params import SubmitParams
 from studio.ui import finetune_prefs
 from studio.ui.finetune_credentials import FinetuneCredentials
-from studio.ui.finetune_wizard import FinetuneWizard
 
-from finetune_ui_helpers import API_KEY
+from finetune_ui_helpers import API_KEY, open_wizard
 
 
 def test_wizard_on_azure_sends_the_training_type(qtbot, emulator, project_path, make_controller):
@@ -16,12 +15,7 @@ def test_wizard_on_azure_sends_the_training_type(qtbot, emulator, project_path, 
     FinetuneCredentials().save_key(profile, API_KEY)
     finetune_prefs.save_profile(profile)
     controller = make_controller(project_path)
-    wizard = FinetuneWizard(controller)
-    qtbot.addWidget(wizard)
-    wizard.show()
-    qtbot.waitUntil(wizard.dataset_page.isComplete, timeout=5000)
-    wizard.next()
-    wizard.next()
+    wizard = open_wizard(qtbot, controller, at_service_page=True)
     page = wizard.service_page
     assert page.training_type_combo.isVisible()
     page.training_type_combo.setCurrentIndex(page.training_type_combo.findData("developer"))

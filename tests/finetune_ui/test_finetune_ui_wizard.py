@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWizard
 from studio.core import job_records as jr
 from studio.core.export.prompts import SETTING_SYSTEM
 from studio.core.project_store import ProjectStore
-from studio.ui.finetune_wizard import FinetuneWizard
+from finetune_ui_helpers import open_wizard
 
 
 def click(qtbot, wizard, which):
@@ -19,9 +19,7 @@ def click(qtbot, wizard, which):
 
 def test_wizard_submits_one_job(qtbot, emulator, project_path, openai_profile, make_controller):
     controller = make_controller(project_path)
-    wizard = FinetuneWizard(controller)
-    qtbot.addWidget(wizard)
-    wizard.show()
+    wizard = open_wizard(qtbot, controller)
 
     # 1. dataset: counts per class and split, the "fewer than 50" warning
     page = wizard.dataset_page
@@ -96,9 +94,7 @@ def test_failed_submission_says_why_and_retry_makes_one_job(qtbot, emulator, pro
                                                            make_controller):
     emulator.faults.add("disconnect", r"^/fine_tuning/jobs$", method="POST", times=2)
     controller = make_controller(project_path)
-    wizard = FinetuneWizard(controller)
-    qtbot.addWidget(wizard)
-    wizard.show()
+    wizard = open_wizard(qtbot, controller)
     page = drive_to_submit(qtbot, wizard)
     qtbot.waitUntil(lambda: page.state == "failed", timeout=15_000)
     assert "create the fine-tuning job" in page.result_label.text()
@@ -119,9 +115,7 @@ def test_closing_the_wizard_mid_upload_asks_and_cancels(qtbot, emulator, project
     emulator.faults.add("slow", r"^/files$", method="POST", times=1, delay=1.5)
     controller = make_controller(project_path)
     asked = []
-    wizard = FinetuneWizard(controller, confirm=lambda parent, title, text: asked.append(title) or True)
-    qtbot.addWidget(wizard)
-    wizard.show()
+    wizard = open_wizard(qtbot, controller, confirm=lambda parent, title, text: asked.append(title) or True)
     page = drive_to_submit(qtbot, wizard)
     qtbot.waitUntil(lambda: "Uploading" in page.step_label.text(), timeout=10_000)
     wizard.reject()
@@ -148,12 +142,7 @@ def test_demo_service_is_the_default_and_needs_no_account(qtbot, project_path, m
     try:
         controller = make_controller(project_path)
         assert controller.profile.kind == "demo"
-        wizard = FinetuneWizard(controller)
-        qtbot.addWidget(wizard)
-        wizard.show()
-        qtbot.waitUntil(wizard.dataset_page.isComplete, timeout=5000)
-        wizard.next()
-        wizard.next()
+        wizard = open_wizard(qtbot, controller, at_service_page=True)
         editor = wizard.service_page.editor
         assert editor.kind_combo.currentData() == "demo"
         assert "No account needed" in editor.credential_label.text()
