@@ -174,7 +174,7 @@ def cmd_relink(args: argparse.Namespace) -> int:
 def cmd_classes(args: argparse.Namespace) -> int:
     with _open(args.project, read_only=not args.add) as store:
         for name in args.add:
-            if store.class_by_name(" ".join(name.split())) is None:
+            if store.class_by_name(name) is None:
                 store.add_class(name)
         counts = store.class_counts()
         rows = [
@@ -205,7 +205,7 @@ def cmd_label(args: argparse.Namespace) -> int:
             store.set_label([image_id], None, source="cli")
             print(f"cleared label of {args.image}")
             return 0
-        cls = store.class_by_name(" ".join(args.class_name.split()))
+        cls = store.class_by_name(args.class_name)
         if cls is None:
             names = ", ".join(c.name for c in store.classes()) or "none yet"
             raise StudioError(

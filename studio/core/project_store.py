@@ -410,6 +410,8 @@ class ProjectStore:
         ]
 
     def class_by_name(self, name: str) -> ClassInfo | None:
+        """The class called `name`, compared as stored (white space folded, as `add_class` does)."""
+        name = _fold_spaces(name)
         for c in self.classes():
             if c.name == name:
                 return c
@@ -708,8 +710,13 @@ def _check_columns(check: CheckResult | None) -> tuple[Any, ...]:
     )
 
 
+def _fold_spaces(name: str) -> str:
+    """Class names keep single spaces only, so "a  b" and "a b\n" name the same class."""
+    return " ".join(str(name).split())
+
+
 def _clean_class_name(name: str) -> str:
-    cleaned = " ".join(str(name).split())
+    cleaned = _fold_spaces(name)
     if not cleaned:
         raise StudioError("A class needs a name. Type at least one character.")
     if len(cleaned) > 200:

@@ -267,3 +267,9 @@ def test_service_skip_mark_is_cleared_only_when_the_file_changes(tmp_path):
     store.upsert_files(root.id, [FileRecord("img001.jpg", 555, 2, "new", None)])  # edited by the user
     assert store.image(2).service_skip is None
     assert store.count(ImageFilter(service_skipped=True)) == 1
+
+
+def test_class_lookup_folds_white_space_like_add_class(tmp_path):
+    store = _new_project(tmp_path, n=0)
+    store.add_class("tumour  grade\t2")
+    assert store.class_by_name(" tumour grade 2\n").name == "tumour grade 2"
