@@ -197,6 +197,15 @@ class ProjectStore:
     def _set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def _select_in(self, sql: str, values: Sequence[Any], *leading: Any) -> list[tuple[Any, ...]]:
+        """Rows of `sql` (whose `{}` is an IN list) for all `values`, in chunks under SQLite's
+        limit on bound parameters; `leading` parameters come before each chunk's values."""
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), 900):
+            chunk = values[start : start + 900]
+            rows += self.conn.execute(sql.format(",".join("?" * len(chunk))), (*leading, *chunk)).fetchall()
+        return rows
+
     def _tx(self) -> "_Transaction":
         self._write()
         return _Transaction(self.conn)
@@ -283,16 +292,11 @@ class ProjectStore:
                     "missing=0",
                     rows,
                 )
-                ids: dict[str, int] = {}
-                paths = [r[1] for r in rows]
-                for start in range(0, len(paths), 900):
-                    chunk = paths[start : start + 900]
-                    marks = ",".join("?" * len(chunk))
-                    for image_id, rel in self.conn.execute(
-                        f"SELECT id, rel_path FROM images WHERE root_id = ? AND rel_path IN ({marks})",
-                        (root_id, *chunk),
-                    ):
-                        ids[rel] = int(image_id)
+                found = self._select_in(
+                    "SELECT id, rel_path FROM images WHERE root_id = ? AND rel_path IN ({})",
+                    [r[1] for r in rows], root_id,
+                )
+                ids = {rel: int(image_id) for image_id, rel in found}
         finally:
             self.conn.execute("PRAGMA synchronous = FULL")
         return ids
@@ -358,13 +362,8 @@ class ProjectStore:
 
     def images(self, image_ids: Sequence[int]) -> list[ImageRow]:
         """Rows for the given ids, in the given order (ids that no longer exist are left out)."""
-        found: dict[int, ImageRow] = {}
         ids = list(image_ids)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(f"SELECT {_IMAGE_COLUMNS} FROM images WHERE id IN ({marks})", chunk):
-                found[r[0]] = self._row(r)
+        found = {r[0]: self._row(r) for r in self._select_in(f"SELECT {_IMAGE_COLUMNS} FROM images WHERE id IN ({{}})", ids)}
         return [found[i] for i in ids if i in found]
 
     def iter_images(self, flt: ImageFilter = ImageFilter()) -> Iterator[ImageRow]:
@@ -521,13 +520,8 @@ class ProjectStore:
         """Write labels and their audit rows; the caller holds the transaction."""
         if not labels:
             return LabelChange(batch_id=0, before={}, after=None)
-        before: dict[int, int | None] = {}
         ids = list(labels)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for r in self.conn.execute(f"SELECT id, class_id FROM images WHERE id IN ({marks})", chunk):
-                before[r[0]] = r[1]
+        before: dict[int, int | None] = dict(self._select_in("SELECT id, class_id FROM images WHERE id IN ({})", ids))
         batch = int(self.conn.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM label_audit").fetchone()[0])
         now = _now()
         changed = [(i, before[i], labels[i]) for i in ids if i in before and before[i] != labels[i]]
@@ -544,12 +538,7 @@ class ProjectStore:
         """Exclude images from (or include them in) the dataset; returns the previous state for undo."""
         ids = list(image_ids)
         with self._tx():
-            before = {}
-            for start in range(0, len(ids), 900):
-                chunk = ids[start : start + 900]
-                marks = ",".join("?" * len(chunk))
-                for r in self.conn.execute(f"SELECT id, excluded FROM images WHERE id IN ({marks})", chunk):
-                    before[r[0]] = bool(r[1])
+            before = {i: bool(x) for i, x in self._select_in("SELECT id, excluded FROM images WHERE id IN ({})", ids)}
             self.conn.executemany("UPDATE images SET excluded=? WHERE id=?", ((int(excluded), i) for i in ids))
         return before
 
