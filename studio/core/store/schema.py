@@ -136,5 +136,17 @@ _V2 = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+# Versions 3-7 are this round's features; each list is owned by one feature and filled in by it.
+# Version 3: stored train / validation / test splits.
+_V3: list[str] = []
+# Version 4: evaluation runs and their stored answers.
+_V4: list[str] = []
+# Version 5: Azure deployments this project created.
+_V5: list[str] = []
+# Version 6: moderation-skip predictions (face / person) and the user's overrides.
+_V6: list[str] = []
+# Version 7: perceptual hashes and duplicate decisions.
+_V7: list[str] = []
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 SCHEMA_VERSION = len(MIGRATIONS)
