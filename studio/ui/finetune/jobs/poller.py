@@ -21,7 +21,7 @@ from studio.service.credentials import Credentials
 from studio.service.jobs.monitor import JobMonitor
 from studio.service.profile import ServiceProfile, make_client
 from studio.service.retry import RetryPolicy
-from studio.ui.finetune.tasks import error_text
+from studio.ui.common.tasks import error_text
 
 CredentialsFor = Callable[[ServiceProfile], Credentials]
 ProfileFor = Callable[[], ServiceProfile]

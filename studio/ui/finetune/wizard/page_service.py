@@ -33,7 +33,7 @@ from studio.ui.finetune.choices import AUTO, FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
 from studio.core.finetune_data import project_model_choices
 from studio.ui.finetune.service_settings import ServiceProfileEditor
-from studio.ui.finetune.tasks import run_in_background
+from studio.ui.common.tasks import run_in_background
 
 DETAILS = (
     ("low", "low \u2013 512 px, 85 tokens per image (cheapest; enough for most classes)"),
