@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import StudioError
-from studio.service.profile import DEFAULT_AZURE_API_VERSION, ConnectionResult, ServiceProfile, test_connection
+from studio.service.clients import ConnectionResult, test_connection
+from studio.service.profile import DEFAULT_AZURE_API_VERSION, ServiceProfile
 from studio.ui.finetune.credentials import FinetuneCredentials
 from studio.ui.finetune.sign_in import SignInDialog
 from studio.ui.common.tasks import run_in_background

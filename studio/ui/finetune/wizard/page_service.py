@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import StudioError
-from studio.service.profile import BASE_MODELS, FineTunedModel, ServiceProfile, list_fine_tuned_models
+from studio.service.clients import FineTunedModel, list_fine_tuned_models
+from studio.service.profile import BASE_MODELS, ServiceProfile
 from studio.service.submit.params import SUFFIX_MAX
 from studio.ui.finetune.choices import AUTO, FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
