@@ -8,7 +8,7 @@ runs created for the same split can be compared image by image.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 RUN_KINDS = ("zero_shot", "few_shot", "fine_tuned", "checkpoint")
@@ -132,4 +132,3 @@ class EvalAnswer:
     latency_ms: float | None = None
     error: str | None = None
     answered_at: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
