@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.ui import theme
+from studio.ui.app import theme
 from studio.ui.evaluation import formatting as fmt
 
 _Index = QModelIndex | QPersistentModelIndex

@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from studio.ui import theme
+from studio.ui.app import theme
 
 UNPARSEABLE_HEADER = "(no class)"
 _Index = QModelIndex | QPersistentModelIndex
