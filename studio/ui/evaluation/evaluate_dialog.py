@@ -54,6 +54,15 @@ DEFAULT_SHOTS = 3
 _ESTIMATE_DELAY_MS = 250
 
 
+def ask_to_stop(parent: QWidget) -> bool:
+    answer = QMessageBox.question(
+        parent, "Stop the evaluation?",
+        "The evaluation is still running. Stop it? Answers received so far are kept, and starting the "
+        "same evaluation again carries on where it stopped.",
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
 class EvaluateDialog(QDialog):
     """`results_requested(run_ids)` when the user asks to see what finished."""
 
@@ -66,11 +75,13 @@ class EvaluateDialog(QDialog):
         self.setObjectName("evaluateDialog")
         self.setWindowTitle("Evaluate models")
         self.controller = controller
+        self.confirm_stop = ask_to_stop  # replaceable: tests answer without a modal box
         self.azure = azure
         self.selection = tuple(selection)
         self.estimate: PlanEstimate | None = None
         self._estimated_plan: EvaluationPlan | None = None
         self._running = False
+        self._built = False  # the row editors fire while the dialog is still being laid out
         self._finished_ids: list[int] = []
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)
@@ -222,6 +233,7 @@ class EvaluateDialog(QDialog):
         controller.plan_finished.connect(self._on_plan_finished)
         controller.plan_failed.connect(self._on_failed)
         controller.plan_cancelled.connect(self._on_cancelled)
+        self._built = True
         self._changed()
 
     # -- rows ---------------------------------------------------------------------------------------
@@ -319,7 +331,7 @@ class EvaluateDialog(QDialog):
         return EvaluationPlan(tuple(runs), split, self.selection if split == "selection" else (), price_in, price_out), ""
 
     def _changed(self) -> None:
-        if self._running:
+        if self._running or not self._built:
             return
         self.estimate = None
         self._estimated_plan = None
@@ -433,12 +445,7 @@ class EvaluateDialog(QDialog):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._running:
-            answer = QMessageBox.question(
-                self, "Stop the evaluation?",
-                "The evaluation is still running. Stop it? Answers received so far are kept, and starting the "
-                "same evaluation again carries on where it stopped.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            if not self.confirm_stop(self):
                 event.ignore()
                 return
             self.controller.cancel()
