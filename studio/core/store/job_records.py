@@ -81,7 +81,8 @@ def create_submission(store: Any, profile: dict, params: dict) -> int:
         "INSERT INTO submissions (created_at, state, profile_json, params_json) VALUES (?, ?, ?, ?)",
         (time.time(), "started", _dumps(profile), _dumps(params)),
     )
-    return int(cursor.lastrowid)
+    assert cursor.lastrowid is not None  # set by every successful INSERT
+    return cursor.lastrowid
 
 
 _SUBMISSION_COLUMNS = ("state", "export_dir", "training_file_id", "validation_file_id", "job_id", "error")
@@ -201,7 +202,7 @@ def upsert_job(
         "raw_json": _dumps(raw) if raw is not None else None,
         "updated_at": now,
     }
-    always = {"error_json": _dumps(error), "estimated_finish": estimated_finish}
+    always: dict[str, Any] = {"error_json": _dumps(error), "estimated_finish": estimated_finish}
     if not exists:
         values["profile_json"] = values["profile_json"] or "{}"
         row = {k: v for k, v in values.items()} | always

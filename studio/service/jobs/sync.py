@@ -50,7 +50,9 @@ def record_job(store: Any, job: Any, profile: ServiceProfile | None = None, subm
         estimated_finish=_float(raw.get("estimated_finish")),
         raw=raw,
     )
-    return jr.get_job(store, raw["id"])
+    recorded = jr.get_job(store, raw["id"])
+    assert recorded is not None, "upsert_job just wrote it"
+    return recorded
 
 
 def event_record(job_id: str, event: Any) -> jr.JobEvent:
@@ -80,5 +82,5 @@ def checkpoint_record(job_id: str, checkpoint: Any) -> jr.CheckpointRecord:
         created_at=_float(raw.get("created_at")),
         step_number=raw.get("step_number"),
         model_id=raw.get("fine_tuned_model_checkpoint"),
-        metrics=raw.get("metrics") if isinstance(raw.get("metrics"), dict) else {},
+        metrics=metrics if isinstance(metrics := raw.get("metrics"), dict) else {},
     )

@@ -163,8 +163,16 @@ def _warn(warn: WarnFn | None, progress: ProgressCallable, message: str) -> None
         progress(0, None, f"Warning: {message}")
 
 
-def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy, progress, cancel) -> tuple[str, str | None]:
+def _recorded(store: Any, sid: int) -> jr.SubmissionRecord:
+    """The submission being carried on; it was written by this run, so a gap is a bug, not bad input."""
     sub = jr.get_submission(store, sid)
+    if sub is None:
+        raise LookupError(f"submission {sid} vanished from the project while it was being submitted")
+    return sub
+
+
+def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy, progress, cancel) -> tuple[str, str | None]:
+    sub = _recorded(store, sid)
     round_ = int(sub.params.get("upload_round", 0))
     stem = f"studio-{token}" + (f"-r{round_}" if round_ else "")
     train_id = sub.training_file_id
@@ -189,7 +197,7 @@ def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy,
 
 
 def _ensure_processed(client, store, sid, export_dir, train_id, valid_id, policy, poll_interval, progress, cancel) -> None:
-    if jr.get_submission(store, sid).state == "processed":
+    if _recorded(store, sid).state == "processed":
         return
     for file_id, name in ((train_id, TRAIN_NAME), (valid_id, VALIDATION_NAME)):
         if file_id:
@@ -199,7 +207,7 @@ def _ensure_processed(client, store, sid, export_dir, train_id, valid_id, policy
             except FileRejected:
                 # Retrying with the same files cannot succeed: start over from a fresh export, uploaded
                 # under new names (the next round) so the rejected files are never taken for ours.
-                recorded = jr.get_submission(store, sid).params
+                recorded = _recorded(store, sid).params
                 jr.update_submission(store, sid, export_dir=None, training_file_id=None, validation_file_id=None,
                                      params=recorded | {"upload_round": int(recorded.get("upload_round", 0)) + 1})
                 raise

@@ -18,8 +18,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio import APP_ID, APP_NAME, ORG_NAME, __version__
+
+if TYPE_CHECKING:  # Qt is imported late so `studio --version` starts without it
+    from PySide6.QtWidgets import QApplication
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -33,13 +37,15 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_known_args(argv)
 
 
-def make_app(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
+def make_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication with our names (QSettings/QStandardPaths use them) and style."""
     from PySide6.QtWidgets import QApplication
 
     from studio.ui.app.theme import apply_app_style
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "studio", *(argv or [])])
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):  # widgets need a QApplication, not a bare QCoreApplication
+        app = QApplication([sys.argv[0] if sys.argv else "studio", *(argv or [])])
     app.setOrganizationName(ORG_NAME)
     app.setApplicationName(APP_ID)
     app.setApplicationDisplayName(APP_NAME)
@@ -73,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
-def open_window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_window(args: argparse.Namespace):
     """The main window, showing what the command line asked for (a path, the demo, or the start screen)."""
     from studio.ui.window.main_window import MainWindow
 
@@ -86,7 +92,7 @@ def open_window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return window
 
 
-def install_finetune_later(window) -> None:  # type: ignore[no-untyped-def]
+def install_finetune_later(window) -> None:
     """Plug in fine-tuning once the window is up: the service layer imports `openai` (about a second),
     so that import runs on a thread while the user already sees and uses the window."""
     import threading

@@ -57,7 +57,7 @@ def load_price(model: str, store: QSettings | None = None) -> float | None:
     value = (store or settings()).value(_price_key(model), None)
     if value not in (None, ""):
         try:
-            return float(value)
+            return float(str(value))
         except (TypeError, ValueError):
             pass
     return default_training_price(model)
