@@ -200,7 +200,7 @@ def load_thumbnail(cache_dir: Path, key: str, path: str) -> QImage:
     tmp = cache_dir / f".{key}.{threading.get_ident()}.tmp"
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        if image.save(str(tmp), "PNG" if alpha else "JPG", 85):
+        if image.save(str(tmp), "PNG" if alpha else "JPG", 85):  # type: ignore[call-overload]  # stub says bytes; PySide6 wants str (bytes raises)
             os.replace(tmp, final)
     except OSError:
         pass  # a read-only or full cache only costs a decode next time
