@@ -1,16 +1,16 @@
 """The Qt side of evaluation for one open project: estimates, runs (resumed when they can be),
 results and comparisons, with signals the dialog and the results window listen to.
 
-Widgets never call the service or open threads; they ask this object. It owns one connection to the
-project for quick reads on the UI thread (runs, metrics, answers for the viewer); every estimate and
-run works on a pool thread with its own connection, through the app's one task runner. A plan's runs
+Widgets never call the service or open threads; they ask this object. Quick reads on the UI thread
+(runs, metrics, answers for the viewer) go through the labeling session's connection (the one owner
+of the project file there); every estimate and run works on a pool thread with its own connection
+from `session.stores`, through the app's one task runner. A plan's runs
 go one after another in one background task, so Cancel stops the plan, and a later Start with the
 same choices resumes each unfinished run instead of creating (and paying for) a new one.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, Signal
 from studio.core.errors import StudioError
 from studio.core.evaluation.records import EvalRun, EvalRunSpec
 from studio.core.store.evaluations import EvaluationRepository
-from studio.core.store.project_store import ProjectStore
 from studio.core.tasks import CancelToken, Cancelled
 from studio.service.profile import ServiceProfile
 from studio.ui.common.tasks import BackgroundTask
@@ -72,16 +71,16 @@ class EvaluationController(QObject):
     plan_cancelled = Signal()
     runs_changed = Signal()  # a run was created, answered, finished or deleted: lists re-read
 
-    def __init__(self, project_path: Path | str, *, credentials: Any, profile: Callable[[], ServiceProfile],
+    def __init__(self, session: Any, *, credentials: Any, profile: Callable[[], ServiceProfile],
                  run_task: RunTask | None = None, concurrency: int | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.project_path = Path(project_path)
+        self.session = session
+        self.stores = session.stores
         self.credentials = credentials
         self._profile = profile
         self._run_task = run_task or (lambda task: task.start())
         self.concurrency = concurrency
-        self.store = ProjectStore.open(self.project_path)
-        self.repo = EvaluationRepository(self.store)
+        self.repo: EvaluationRepository = session.evaluations
         self._task: BackgroundTask | None = None
         self._estimate_task: BackgroundTask | None = None
         self._closed = False
@@ -132,10 +131,10 @@ class EvaluationController(QObject):
         """Estimate on a pool thread; answers with `estimate_ready(plan, estimate, error)`."""
         from studio.service.evaluation import estimate_run
 
-        path, profile = self.project_path, self.profile
+        stores, profile = self.stores, self.profile
 
         def work(progress: Any, cancel: CancelToken) -> PlanEstimate:
-            store = ProjectStore.open(path, read_only=True)
+            store = stores.open_reader()
             try:
                 requests = tokens = out = 0
                 cost: float | None = 0.0
@@ -183,13 +182,13 @@ class EvaluationController(QObject):
             return None
         from studio.service.evaluation import create_run, run_evaluation
 
-        path, profile, credentials = self.project_path, self.profile, self.credentials
+        stores, profile, credentials = self.stores, self.profile, self.credentials
         concurrency = self.concurrency
         holder: dict[str, BackgroundTask] = {}
 
         def work(progress: Any, cancel: CancelToken) -> list[int]:
             creds = credentials.resolve(profile)
-            store = ProjectStore.open(path)
+            store = stores.open()
             ids: list[int] = []
             try:
                 repo = EvaluationRepository(store)
@@ -262,7 +261,7 @@ class EvaluationController(QObject):
     # -- shutdown -----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """The project is closing: stop the run (answers so far are kept) and close the connection."""
+        """The project is closing: stop the run (answers so far are kept) before the session closes."""
         if self._closed:
             return
         self._closed = True
@@ -270,4 +269,3 @@ class EvaluationController(QObject):
             if task is not None:
                 task.cancel()
                 task.wait(30.0)
-        self.store.close()

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QFileDialog
 
 from studio.core.errors import StudioError
 from studio.core.models import ImageFilter
-from studio.core.store.project_store import ProjectStore
 from studio.service.profile import BASE_MODELS, ServiceProfile
 from studio.ui.app import settings as app_settings
+from studio.ui.common.tasks import BackgroundTask
 from studio.ui.evaluation.answers_panel import EvalAnswersPanel
 from studio.ui.evaluation.controller import EvaluationController
 from studio.ui.evaluation.csv_export import export_run_csv
@@ -94,7 +94,7 @@ class EvaluationIntegration(QObject):
             return
         try:
             self.controller = EvaluationController(
-                session.path, credentials=self._credentials(), profile=self.profile,
+                session, credentials=self._credentials(), profile=self.profile,
                 run_task=self.window.run_task, concurrency=self.concurrency, parent=self)
         except StudioError as error:
             self.window.show_message(f"Evaluation is not available for this project: {error}", "warning")
@@ -280,23 +280,28 @@ class EvaluationIntegration(QObject):
 
     # -- export -------------------------------------------------------------------------------------
 
-    def export_run(self, run_id: int) -> int | None:
+    def export_run(self, run_id: int) -> BackgroundTask | None:
+        """Ask where, then write the CSV on a pool thread (its own read-only connection)."""
         if self.controller is None or self.session is None:
             return None
         default = str(Path(app_settings.last_folder()) / f"{self.session.name}-evaluation-{run_id}.csv")
         path = self.ask_save_path(self.results or self.window, "Export the run's answers", default)
         if not path:
             return None
-        store = ProjectStore.open(self.session.path, read_only=True)
-        try:
-            n = export_run_csv(store, run_id, path)
-        except StudioError as error:
-            self.window.show_message(str(error), "error")
-            return None
-        finally:
-            store.close()
-        self.window.show_message(f"Exported {n:,} answers of \u201c{self._run_name(run_id)}\u201d to '{path}'.", "info")
-        return n
+        stores, name = self.session.stores, self._run_name(run_id)
+
+        def work(progress: Any, cancel: Any) -> int:
+            store = stores.open_reader()
+            try:
+                return export_run_csv(store, run_id, path)
+            finally:
+                store.close()
+
+        task = BackgroundTask(work, self, title="Exporting answers")
+        task.finished.connect(lambda n: self.window.show_message(
+            f"Exported {n:,} answers of \u201c{name}\u201d to '{path}'.", "info"))
+        self.window.run_task(task)  # failures become the window's error banner
+        return task
 
 
 def install_evaluation(window: Any, finetune: Any = None, *, concurrency: int | None = None) -> EvaluationIntegration:

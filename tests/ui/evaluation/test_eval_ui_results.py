@@ -103,7 +103,10 @@ def test_csv_export(qtbot, window, evaluation, tmp_path):
     base, _ = _run_ids(results)
     target = tmp_path / "out.csv"
     evaluation.ask_save_path = lambda parent, caption, default: str(target)
-    assert evaluation.export_run(base) == 12
+    task = evaluation.export_run(base)
+    with qtbot.waitSignal(task.finished, timeout=10_000) as blocker:
+        pass
+    assert blocker.args == [12]
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert len(rows) == 12
     by = {r["path"]: r for r in rows}
