@@ -117,7 +117,9 @@ class EvaluationIntegration(QObject):
             self.dialog.close()
             self.dialog = None
         if self.results is not None:
+            self.results.shutdown()
             self.results.close()
+            self.results.deleteLater()
             self.results = None
         if self.session is not None:
             try:

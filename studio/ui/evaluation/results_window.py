@@ -60,6 +60,7 @@ class EvaluationWindow(QWidget):
         self.setWindowTitle("Evaluation results")
         self.controller = controller
         self.confirm_delete = ask_delete
+        self._closed = False
         self.run_list = QListWidget()
         self.run_list.setObjectName("runList")
         self.run_list.currentItemChanged.connect(lambda *_: self._show_current())
@@ -113,10 +114,12 @@ class EvaluationWindow(QWidget):
 
     def schedule_refresh(self, *args: object) -> None:
         """Coalesce bursts (an answer every few milliseconds, a bulk relabel) into one re-read."""
-        if not self._timer.isActive():
+        if not self._closed and not self._timer.isActive():
             self._timer.start()
 
     def refresh(self) -> None:
+        if self._closed:
+            return
         keep = self.current_run_id()
         runs = self.controller.runs()
         self.run_list.blockSignals(True)
@@ -174,6 +177,15 @@ class EvaluationWindow(QWidget):
             self.comparison.set_comparison(self.controller.compare(a, b))
         except StudioError as error:
             self.comparison.set_comparison_error(str(error))
+
+    def shutdown(self) -> None:
+        """The project is closing: no re-read may reach its (soon closed) connection any more."""
+        self._timer.stop()
+        try:
+            self.controller.runs_changed.disconnect(self.schedule_refresh)
+        except (RuntimeError, TypeError):
+            pass
+        self._closed = True
 
     def _delete_current(self) -> None:
         run_id = self.current_run_id()
