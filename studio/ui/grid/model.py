@@ -6,11 +6,12 @@ a change touches only the rows it changed. Membership changes (a labeled image l
 "unlabeled" view, a scan adding files) are applied as row removals and insertions, never as a full
 reset, so the current image and the scroll position survive.
 
-Why a QStringListModel underneath: Qt's list view lays out every row after rows are removed or
-inserted, calling `index()` -> `rowCount()` twice per row. With `rowCount` written in Python that is
-200,000 calls into Python per key press at 100,000 images (~140 ms). Here the row *count* is kept
-by the C++ base class (a list of empty strings, ~8 bytes a row), so `rowCount` and `index` never
-leave C++; only `data()` is Python, and views call it for visible rows only. `_ids` is updated in
+Why a QStringListModel underneath: Qt's own per-row loops (QListView's layout, which the grid no
+longer uses; selection and persistent-index bookkeeping) call `index()` -> `rowCount()` per row; with
+`rowCount` written in Python that was 200,000 calls into Python per key press at 100,000 images
+(~140 ms). Here the row *count* is kept by the C++ base class (a list of empty strings, ~8 bytes a
+row), so `rowCount` and `index` never leave C++; only `data()` is Python, and the grid calls it for
+visible rows only. `_ids` is updated in
 slots connected to the model's own row signals before any view connects, so views always see ids
 and row count agree.
 """

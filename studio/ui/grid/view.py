@@ -201,6 +201,7 @@ class ImageGridView(QAbstractItemView):
         self.key_handler: Callable[[QKeyEvent], bool] | None = None
         self.empty_text = ""
         self._cell = QSize(TILE.width(), TILE.height() + 4)
+        self._cols = 1
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -217,11 +218,17 @@ class ImageGridView(QAbstractItemView):
 
     def setGridSize(self, size: QSize) -> None:
         self._cell = QSize(size)
+        self._update_columns()
         self.updateGeometries()
         self.viewport().update()
 
     def columns(self) -> int:
-        return max(1, self.viewport().width() // max(1, self._cell.width()))
+        return self._cols
+
+    def _update_columns(self) -> None:
+        """Kept, not computed per call: painting asks for it for every tile (resizeEvent also
+        receives the viewport's own resizes, e.g. when the scroll bar appears)."""
+        self._cols = max(1, self.viewport().width() // max(1, self._cell.width()))
 
     def _count(self) -> int:
         model = self.model()
@@ -418,6 +425,7 @@ class ImageGridView(QAbstractItemView):
         if cell != self._cell:
             self.setGridSize(cell)
         else:
+            self._update_columns()
             self.updateGeometries()
 
     def keyboardSearch(self, search: str) -> None:
