@@ -28,20 +28,9 @@ def perceptual_hash(image: Image.Image) -> int:
     return int.from_bytes(numpy.packbits(bits).tobytes(), "big")
 
 
-def to_signed(value: int) -> int:
-    """An unsigned 64-bit hash as the signed integer SQLite can store."""
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
-def from_signed(value: int) -> int:
-    """The unsigned 64-bit hash back from SQLite's signed integer."""
-    return value + (1 << 64) if value < 0 else value
-
-
 def hamming(a: int, b: int) -> int:
     """Bits in which two hashes differ."""
     return (a ^ b).bit_count()
 
 
-__all__ = ["DEFAULT_THRESHOLD", "HASH_BITS", "MAX_THRESHOLD", "from_signed", "hamming",
-           "perceptual_hash", "to_signed"]
+__all__ = ["DEFAULT_THRESHOLD", "HASH_BITS", "MAX_THRESHOLD", "hamming", "perceptual_hash"]

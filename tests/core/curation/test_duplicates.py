@@ -78,7 +78,7 @@ def test_identical_hashes_and_byte_identical_files_group_at_distance_zero() -> N
 
 
 def test_hashes_above_63_bits_and_negative_sqlite_values_are_one_and_the_same() -> None:
-    from studio.core.curation.perceptual_hash import from_signed, to_signed
+    from studio.core.store.splits import from_signed, to_signed
 
     h = 0xF000_0000_0000_0001
     assert from_signed(to_signed(h)) == h and to_signed(h) < 0
