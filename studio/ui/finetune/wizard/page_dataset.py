@@ -32,7 +32,7 @@ from studio.ui.finetune.choices import FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
 from studio.core.finetune_data import DatasetSummary, dataset_summary
 from studio.core.splits.project_splits import split_settings
-from studio.ui.finetune.tasks import BackgroundTask
+from studio.ui.common.tasks import BackgroundTask
 from studio.ui.app.theme import VERDICT_TITLE
 
 
