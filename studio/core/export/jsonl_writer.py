@@ -310,6 +310,7 @@ def _options_dict(options: ExportOptions) -> dict:
         "test_fraction": options.test_fraction,
         "seed": options.seed,
         "fix": options.fix,
+        "drop_exact_duplicates": options.drop_exact_duplicates,
         "azure_bom": options.azure_bom,
         "downscale": options.downscale,
         "jpeg_quality": options.jpeg_quality,

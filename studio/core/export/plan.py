@@ -64,6 +64,9 @@ def plan_export(items: Iterable[ExportItem], class_names: Sequence[str] | None, 
         else:
             candidates.append(item)
 
+    if options.drop_exact_duplicates:
+        candidates, copies = _drop_exact_duplicates(candidates)
+        skipped.extend(copies)
     names += sorted(unlisted - set(names))  # sorted: the prompt must not depend on item order
     identities = {it.image_id: _identity(it) for it in candidates}
     splits = {it.image_id: it.split for it in candidates if it.split is not None}
@@ -83,6 +86,22 @@ def plan_export(items: Iterable[ExportItem], class_names: Sequence[str] | None, 
     )
     prompts = render_prompts(names, options.system_prompt, options.instruction)
     return ExportPlan([PlannedExample(it, splits[it.image_id]) for it in ordered], skipped, names, prompts)
+
+
+def _drop_exact_duplicates(items: list[ExportItem]) -> tuple[list[ExportItem], list[SkippedImage]]:
+    """Keep one image per fingerprint (the first by path); the copies become skipped images."""
+    kept: dict[str, ExportItem] = {}
+    out: list[ExportItem] = []
+    copies: list[SkippedImage] = []
+    for item in sorted(items, key=lambda it: (it.rel_path, it.image_id)):
+        first = kept.setdefault(item.fingerprint, item) if item.fingerprint else item
+        if first is item:
+            out.append(item)
+        else:
+            copies.append(SkippedImage(item.image_id, item.rel_path,
+                                       f"Byte-identical copy of '{first.rel_path}'; left out because exact "
+                                       "duplicates are dropped."))
+    return out, copies
 
 
 def _identity(item: ExportItem) -> str:

@@ -47,6 +47,7 @@ class ExportOptions:
     test_fraction: float | None = None  # None: the project's stored fraction (default 0.1)
     seed: int = 42
     fix: bool = False
+    drop_exact_duplicates: bool = False  # leave out byte-identical copies (the first by path is kept)
     azure_bom: bool = False
     system_prompt: str | None = None
     instruction: str | None = None
