@@ -23,7 +23,7 @@ def natural(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
         r = rng.randrange(15, 90)
         draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rng.randrange(256) for _ in range(3)))
     im = im.filter(ImageFilter.GaussianBlur(6))
-    grain = Image.effect_noise(size, 12).convert("RGB")
+    grain = Image.frombytes("L", size, rng.randbytes(size[0] * size[1])).convert("RGB")
     return Image.blend(im, grain, 0.08)
 
 
@@ -85,7 +85,8 @@ def test_duplicates_json_lists_every_copy_with_labels_and_distances(project: Pat
 
     code, out, _ = run(capsys, "duplicates", project, "--threshold", "0", "--json")
     strict = [set(g["images"]) for g in json.loads(out)["groups"]]
-    assert {"pine/pine03.jpg", "pine/pine03-copy.jpg"} in strict and len(strict) < 3
+    assert {"pine/pine03.jpg", "pine/pine03-copy.jpg"} in strict  # byte-identical: grouped at any threshold
+    assert sum(map(len, strict)) < sum(map(len, as_sets))  # the edited copies mostly differ in a few bits
     code, _, err = run(capsys, "duplicates", project, "--threshold", "99")
     assert code == 2 and "between 0 and 20" in err
 
