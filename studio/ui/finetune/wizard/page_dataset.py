@@ -78,7 +78,7 @@ class DatasetPage(QWizardPage):
         self.setSubTitle("The labeled images: training and validation are uploaded; the test images stay "
                          "here, held out to evaluate the base and the tuned model on.")
 
-        stored = split_settings(controller.store)
+        stored = split_settings(controller.session)
         if choices.val_fraction is None:
             choices.val_fraction = stored.val_fraction
         if choices.test_fraction is None:
