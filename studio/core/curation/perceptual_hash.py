@@ -17,6 +17,8 @@ applied, so a copy rotated by EXIF hashes like the original and no file is decod
 
 from __future__ import annotations
 
+from typing import cast
+
 from PIL import Image, ImageOps
 
 HASH_BITS = 64
@@ -45,8 +47,8 @@ def hash_of_decoded(image: Image.Image) -> int | None:
         if factor >= 2:
             im = im.reduce(factor)
         if im.mode in _WIDE_MODES:
-            low, high = im.getextrema()
-            span = (high - low) or 1
+            low, high = cast("tuple[float, float]", im.getextrema())  # one band: (min, max)
+            span = (high - low) or 1.0
             im = im.convert("F").point(lambda v: (v - low) * 255.0 / span)
         orientation = image.getexif().get(0x0112, 1)
         if orientation != 1:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
 from studio.core.curation.duplicates import group_duplicates
 from studio.core.curation.perceptual_hash import DEFAULT_THRESHOLD, MAX_THRESHOLD
@@ -47,6 +47,12 @@ SETTING_APPLIED_TEST = "split.applied_test_fraction"
 SETTING_DUP_THRESHOLD = "duplicates.threshold"
 
 _ROWS_PER_QUERY = 2000
+
+
+class _Settings(Protocol):
+    """Anything that keeps project settings: the store, or the UI's labeling session."""
+
+    def get_setting(self, key: str, default: Any = None) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +102,7 @@ def split_identity(fingerprint_: str | None, rel_path: str) -> str:
     return f"fp:{fingerprint_}" if fingerprint_ else f"path:{rel_path}"
 
 
-def split_settings(store: "ProjectStore") -> SplitSettings:
+def split_settings(store: _Settings) -> SplitSettings:
     return SplitSettings(
         val_fraction=float(store.get_setting(SETTING_VAL, DEFAULT_VAL_FRACTION)),
         test_fraction=float(store.get_setting(SETTING_TEST, DEFAULT_TEST_FRACTION)),

@@ -211,16 +211,16 @@ def _build_units(
         by_root.setdefault(find(img.identity), []).append(img)
 
     units: list[_Unit] = []
-    for members in by_root.values():
-        identities = sorted({m.identity for m in members})
+    for group_images in by_root.values():
+        identities = sorted({m.identity for m in group_images})
         known = [stored[i] for i in identities if i in stored]
         split = max(known, key=lambda s: _HELD_OUT_RANK[s]) if known else None
         units.append(_Unit(
             identities=identities,
-            classes=Counter(m.class_name for m in members),
-            size=len(members),
+            classes=Counter(m.class_name for m in group_images),
+            size=len(group_images),
             order=stable_unit(seed, identities[0]),
-            scored={m.identity for m in members if m.scored and m.identity not in confirmed},
+            scored={m.identity for m in group_images if m.scored and m.identity not in confirmed},
             split=split,
             fresh=not known,
         ))
@@ -298,9 +298,9 @@ def _move_until_exact(
             return
         _rank, i, target = best
         u = units[i]
-        source = u.split
-        assert source is not None
-        counts.add(u, source, -1)
+        origin = u.split
+        assert origin is not None
+        counts.add(u, origin, -1)
         counts.add(u, target)
         u.split = target
         for c in u.classes:
