@@ -18,9 +18,10 @@ What a model knows, by kind (see `studio.emulator.api.chat` for how a request pi
 
 Learning: an image seen while learning is recognised exactly (its bytes' hash -> its label, so a
 mislabeled training image is "learned wrong"). Any other image gets the label of the nearest class
-centroid; each of the four numbers is standardised over the learned examples and weighted by how well
-it separates the classes there (between-class variance of the centroids / (within-class variance + 0.05);
-a number that is the same for every example is ignored). Ties go to the class learned first.
+centroid (per-class medians); each of the four numbers is standardised over the learned examples and
+weighted by how well it separates the classes there: variance of the centroids / (mean squared
+within-class spread + 0.05), the spread being 1.4826 x the median absolute deviation; a number that is
+the same for every example is ignored. Ties go to the class learned first.
 So on plain-colour images a model answers by colour, and on the demo's shapes by roundness.
 """
 
@@ -135,11 +136,15 @@ class LearnedModel:
         groups: dict[str, list[list[float]]] = {label: [] for label in self.labels}
         for vec, label in z:
             groups[label].append(vec)
-        self.centroids = {label: [sum(v[j] for v in vs) / len(vs) for j in range(4)] for label, vs in groups.items()}
+        # Medians and median absolute deviations: one odd image (a grey X-ray among colour photos)
+        # must not drag a class's centre or make a good feature look noisy.
+        self.centroids = {label: [_median([v[j] for v in vs]) for j in range(4)] for label, vs in groups.items()}
         for j in range(4):
             if self.scale[j] == 0.0:
                 continue
-            within = sum((v[j] - self.centroids[label][j]) ** 2 for v, label in z) / n
+            within = sum(
+                (1.4826 * _median([abs(v[j] - self.centroids[label][j]) for v in vs])) ** 2 for label, vs in groups.items()
+            ) / len(groups)
             centre = sum(c[j] for c in self.centroids.values()) / len(self.centroids)
             between = sum((c[j] - centre) ** 2 for c in self.centroids.values()) / len(self.centroids)
             self.weights[j] = between / (within + _WITHIN_FLOOR)
@@ -157,6 +162,12 @@ class LearnedModel:
             if d < best_d:
                 best, best_d = label, d
         return best
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def training_examples(jsonl: bytes, decode_image) -> list[tuple[SeenImage, str]]:
