@@ -743,4 +743,8 @@ def _filter_sql(flt: ImageFilter) -> tuple[str, list[Any]]:
     if flt.root_id is not None:
         clauses.append("root_id = ?")
         params.append(flt.root_id)
+    if flt.image_ids is not None:
+        # One JSON parameter instead of one per id: no SQLite variable limit, any set size.
+        clauses.append("id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(sorted(flt.image_ids)))
     return (" AND ".join(clauses) or "1"), params

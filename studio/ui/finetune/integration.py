@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QDialog
 
 from studio.core.errors import StudioError
 from studio.service.profile import ServiceProfile
-from studio.ui.finetune import prefs as finetune_prefs
+from studio.ui.app import settings as app_settings
 from studio.ui.finetune.controller import FinetuneConfig, FinetuneController
 from studio.ui.finetune.credentials import FinetuneCredentials
 from studio.ui.finetune.service_settings import ServiceSettingsDialog
@@ -37,6 +37,7 @@ SKIPPED_FILTER_KEY = "skipped"
 class FinetuneIntegration(QObject):
     service_skips_changed = Signal(object)  # list[int]: images the service skipped (grid rows to reload)
     controller_changed = Signal(object)  # FinetuneController | None
+    job_view_opened = Signal(object)  # JobView: features add their hooks (e.g. Evaluate…)
 
     def __init__(self, window: Any, *, credentials: FinetuneCredentials | None = None,
                  config: FinetuneConfig | None = None, confirm: ConfirmFn | None = None) -> None:
@@ -160,13 +161,14 @@ class FinetuneIntegration(QObject):
             view.sign_in_requested.connect(self.sign_in)
             view.destroyed.connect(lambda *_, j=job_id: self.job_views.pop(j, None))
             self.job_views[job_id] = view
+            self.job_view_opened.emit(view)
         view.show()
         view.raise_()
         view.activateWindow()
         return view
 
     def open_service_settings(self) -> bool:
-        profile = self.controller.profile if self.controller is not None else finetune_prefs.load_profile()
+        profile = self.controller.profile if self.controller is not None else app_settings.load_profile()
         dialog = ServiceSettingsDialog(self.credentials, profile, self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
@@ -177,7 +179,7 @@ class FinetuneIntegration(QObject):
             self.controller.set_profile(chosen)
             self.controller.credentials_changed()
         else:
-            finetune_prefs.save_profile(chosen)
+            app_settings.save_profile(chosen)
         return True
 
     def sign_in(self, profile: ServiceProfile) -> bool:
