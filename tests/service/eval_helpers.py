@@ -52,7 +52,7 @@ def openai_profile(srv) -> ServiceProfile:
 
 def fine_tune(store: ProjectStore, srv, profile: ServiceProfile | None = None) -> str:
     """Submit the project to the emulator and wait for the tuned model; returns its name."""
-    from studio.service.profile import make_client
+    from studio.service.clients import make_client
     from studio.service.submit.submission import submit
 
     profile = profile or openai_profile(srv)

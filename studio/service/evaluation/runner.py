@@ -42,7 +42,8 @@ from studio.service.errors import describe
 from studio.service.evaluation.estimate import project_prompts, with_prices
 from studio.service.evaluation.images import choose_images
 from studio.service.evaluation.prompting import build_messages, max_answer_tokens
-from studio.service.profile import ServiceProfile, make_client
+from studio.service.clients import make_client
+from studio.service.profile import ServiceProfile
 from studio.service.retry import RetryPolicy, call_with_retry, retry_after_seconds
 
 if TYPE_CHECKING:
