@@ -79,8 +79,7 @@ class FinetuneIntegration(QObject):
         self.project_closed()
         self.session = session
         try:
-            self.controller = FinetuneController(session.path, read_only=session.read_only,
-                                                 credentials=self.credentials, config=self.config, parent=self)
+            self.controller = FinetuneController(session, credentials=self.credentials, config=self.config, parent=self)
         except StudioError as error:
             self.window.show_message(f"Fine-tuning is not available for this project: {error}", "warning")
             self.controller = None

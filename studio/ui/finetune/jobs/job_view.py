@@ -280,7 +280,7 @@ class JobView(QWidget):
         self._render_buttons()
 
     def _render_skips(self) -> None:
-        skips = jr.service_skips(self.controller.store, self.job_id)
+        skips = self.controller.service_skips(self.job_id)
         if not skips:
             self.skip_banner.hide()
             return
