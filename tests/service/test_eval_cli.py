@@ -65,7 +65,17 @@ def test_evaluate_base_and_tuned_then_compare(tmp_path, srv, capsys, monkeypatch
     assert code == 0 and [r["run_id"] for r in json.loads(out)] == [tuned_run["run_id"], base["run_id"]]
 
 
-def test_evaluate_on_the_demo_service_needs_no_confirmation_and_unknown_runs_are_refused(tmp_path, capsys):
+@pytest.fixture
+def demo_service():
+    """The in-process demo service is one per process: stop it so later tests start their own."""
+    from studio.service import demo
+
+    yield
+    demo.stop_demo()
+
+
+def test_evaluate_on_the_demo_service_needs_no_confirmation_and_unknown_runs_are_refused(tmp_path, capsys,
+                                                                                         demo_service):
     project = make_colour_project(tmp_path / "p")
     code, out, err = run(["evaluate", project, "--model", BASE, "--demo", "--limit", 3, "--json"], capsys)
     assert code == 0, err
