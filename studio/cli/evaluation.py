@@ -190,7 +190,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     with ProjectStore.open(args.project, read_only=True) as store:
         repo = EvaluationRepository(store)
         runs = repo.runs()
-        rows = []
+        rows: list[dict[str, Any]] = []
         for run in runs:
             m = repo.metrics(run.id)
             rows.append({"run_id": run.id, "name": run.name, "model": run.spec.model or run.spec.target,

@@ -263,7 +263,7 @@ def _zero_shot(messages: list[dict[str, Any]]) -> str:
             continue
         content = message.get("content")
         texts = [content] if isinstance(content, str) else [
-            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+            p.get("text", "") for p in content or [] if isinstance(p, dict) and p.get("type") == "text"
         ]
         for text in texts:
             name = first_listed_class(text)
@@ -302,7 +302,8 @@ def _prompt_tokens(messages: list[dict[str, Any]], images: list[tuple[SeenImage,
         if isinstance(content, str):
             total += text_tokens(content)
         else:
-            total += sum(text_tokens(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
+            total += sum(int(text_tokens(p.get("text", ""))) for p in content or []
+                         if isinstance(p, dict) and p.get("type") == "text")
     for (seen, _), detail in zip(images, details):
         total += image_tokens(seen.width, seen.height, detail)
     return total

@@ -63,9 +63,9 @@ def look_at(data: bytes) -> SeenImage:
 
 def _roundness(rgb: Image.Image) -> float:
     w, h = rgb.size
-    border = [rgb.getpixel((x, y)) for x in range(w) for y in (0, h - 1)] + [
-        rgb.getpixel((x, y)) for y in range(h) for x in (0, w - 1)
-    ]
+    raw = rgb.tobytes()
+    edge = [(x, y) for x in range(w) for y in (0, h - 1)] + [(x, y) for y in range(h) for x in (0, w - 1)]
+    border = [raw[3 * (y * w + x) : 3 * (y * w + x) + 3] for x, y in edge]
     background = tuple(sorted(px[c] for px in border)[len(border) // 2] for c in range(3))
     diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, background))
     r, g, b = diff.split()
