@@ -149,7 +149,7 @@ class _Asker:
         def send() -> Any:
             self.gate.wait(self.cancel)
             return self.client.chat.completions.create(
-                model=spec.target, messages=messages, temperature=0, max_tokens=self.run.max_tokens,  # type: ignore[arg-type]
+                model=spec.target, messages=messages, temperature=0, max_tokens=self.run.max_tokens,  # type: ignore[arg-type]  # reason: plain dict messages, the SDK types want TypedDicts
             )
 
         started = time.perf_counter()
