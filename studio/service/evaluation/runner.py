@@ -221,6 +221,7 @@ def run_evaluation(
         client = make_client(profile, credentials)
     rows = {r.id: r for r in store.images(remaining)}
     remaining = [i for i in remaining if i in rows]
+    total = done + len(remaining)  # images removed from the project since the run was created drop out
     prompts = Prompts(run.spec.system_prompt or "", run.spec.instruction or "")
     shots = _encode_shots(store, run)
     repo.set_state(run_id, "running")
