@@ -86,7 +86,8 @@ class ServiceProfile:
 
     @property
     def supports_training_type(self) -> bool:
-        return self.is_azure
+        """`trainingType` is documented for the dated Azure API only (api-spec-facts §1)."""
+        return self.kind == "azure"
 
     def resource_endpoint(self) -> str:
         """The Azure resource root, without any /openai/... suffix."""
@@ -161,8 +162,12 @@ def make_client(
     *,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> openai.OpenAI:
-    """An SDK client for the profile. `max_retries=0`: `retry.call_with_retry` is the only retry policy."""
-    common = {"max_retries": 0, "timeout": timeout}
+    """An SDK client for the profile. `max_retries=0`: `retry.call_with_retry` is the only retry policy.
+
+    With STUDIO_STRICT_SDK=1 (the test suite sets it) the client validates every typed answer against
+    the SDK's own types, so a response shape the SDK rejects fails a test instead of reading as None.
+    """
+    common: dict = {"max_retries": 0, "timeout": timeout, "_strict_response_validation": strict_responses()}
     if profile.kind == "azure":
         if credentials.token_provider is not None:
             return openai.AzureOpenAI(
@@ -186,6 +191,11 @@ def make_client(
     if profile.kind == "openai":
         extra = {"organization": profile.organization or None, "project": profile.project or None}
     return openai.OpenAI(base_url=profile.base_url(), api_key=api_key, **extra, **common)
+
+
+def strict_responses() -> bool:
+    """Whether SDK clients validate answers strictly (tests and diagnostics; off for users)."""
+    return os.environ.get("STUDIO_STRICT_SDK", "").strip() == "1"
 
 
 def _key(credentials: Credentials, profile: ServiceProfile) -> str:
@@ -234,25 +244,22 @@ class FineTunedModel:
 def list_fine_tuned_models(
     profile: ServiceProfile, credentials: Credentials, *, max_jobs: int = 500
 ) -> list[FineTunedModel]:
-    """Succeeded jobs' `fine_tuned_model`, newest first, looking at up to `max_jobs` jobs."""
-    from studio.service.retry import call_with_retry
+    """Succeeded jobs' `fine_tuned_model`, newest first, looking at up to `max_jobs` jobs.
+
+    `base_model` is the original base even for a model tuned from a tuned model: both name families
+    (`ft:<base>:...` and `<base>.ft-<hex>`, api-spec-facts §2) are read by `model_names`.
+    """
     from studio.service.errors import service_error
+    from studio.service.model_names import base_model_of
+    from studio.service.submit.submission import iter_service_jobs
 
     client = make_client(profile, credentials)
     found: list[FineTunedModel] = []
-    after: str | None = None
-    seen = 0
     try:
-        while seen < max_jobs:
-            kwargs = {"limit": 100} | ({"after": after} if after else {})
-            page = call_with_retry(lambda: client.fine_tuning.jobs.list(**kwargs))
-            for job in page.data:
-                seen += 1
-                if job.status == "succeeded" and job.fine_tuned_model:
-                    found.append(FineTunedModel(job.fine_tuned_model, job.model, job.id, job.created_at))
-            if not page.data or not page.has_more:
-                break
-            after = page.data[-1].id
+        for job in iter_service_jobs(client, max_jobs=max_jobs):
+            if job.status == "succeeded" and job.fine_tuned_model:
+                base = base_model_of(job.fine_tuned_model) or base_model_of(job.model or "")
+                found.append(FineTunedModel(job.fine_tuned_model, base, job.id, int(job.created_at or 0)))
     except Exception as error:  # noqa: BLE001
         raise service_error(error, profile, "list your fine-tuned models", credentials) from None
     found.sort(key=lambda m: m.created_at, reverse=True)

@@ -222,7 +222,7 @@ class ServicePage(QWizardPage):
             self.error_label.setText("The model name has characters no model id contains. Pick one from the list.")
             return False
         try:
-            self.choices.submit_params().validate(profile.is_azure)
+            self.choices.submit_params().validate(profile.is_azure, kind=profile.kind)
         except StudioError as error:
             self.error_label.setText(str(error))
             return False
