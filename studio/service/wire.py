@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from studio.core.errors import ServiceError
+from studio.core.tasks import CancelToken
+from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry
 
 
 def body(response: Any) -> dict[str, Any]:
@@ -109,3 +111,20 @@ class JobInfo:
             metadata=dict(metadata) if isinstance(metadata, dict) else {},  # [facts §1] none on AZD
             raw=dict(raw),
         )
+
+
+def iter_jobs(client: Any, *, policy: RetryPolicy = DEFAULT_POLICY, cancel: CancelToken | None = None,
+              max_jobs: int = 200) -> Iterator[JobInfo]:
+    """The account's jobs, newest first, read in any style's shape; at most `max_jobs`."""
+    after = None
+    seen = 0
+    while seen < max_jobs:
+        kwargs = {"limit": 100} | ({"after": after} if after else {})
+        page = Page.of(call_with_retry(lambda: call(lambda: client.fine_tuning.jobs.with_raw_response.list(**kwargs)),
+                                       policy=policy, cancel=cancel))
+        for raw in page.data:
+            seen += 1
+            yield JobInfo.of(raw)
+        if not page.data or not page.has_more:
+            return
+        after = str(page.data[-1].get("id"))

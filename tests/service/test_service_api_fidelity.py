@@ -22,7 +22,8 @@ from studio.service.credentials import Credentials
 from studio.service.jobs.monitor import JobMonitor
 from studio.service.jobs.training_metrics import parse_results_csv
 from studio.service.model_names import base_model_of, parse_model_name
-from studio.service.profile import ServiceProfile, list_fine_tuned_models, make_client
+from studio.service.clients import list_fine_tuned_models, make_client
+from studio.service.profile import ServiceProfile
 from studio.service.styles import ApiStyle, job_create_kwargs, job_hyperparameters
 from studio.service.submit.file_upload import upload_file
 from studio.service.submit.params import InvalidParameter

@@ -30,11 +30,13 @@ from studio.core.store import job_records as jr
 from studio.core.tasks import CancelToken, Cancelled
 from studio.service.credentials import Credentials
 from studio.service.jobs.sync import checkpoint_record, event_metric, event_record, record_job
-from studio.service.profile import ServiceProfile, make_client
+from studio.service.clients import make_client
+from studio.service.profile import ServiceProfile
 from studio.service.retry import RetryPolicy, call_with_retry, is_retryable, sleep_cancellable, wait_before_retry
 from studio.service.errors import describe, service_error
 from studio.service.jobs.skip_report import record_skips
 from studio.service.submit.submission import METADATA_KEY
+from studio.service.submit.file_upload import find_uploaded_names
 from studio.service.jobs.training_metrics import parse_results_csv
 from studio.service import wire
 from studio.service.styles import rules, style_of
@@ -277,8 +279,6 @@ class JobMonitor:
         the submission's unique file name (`studio-<token>-train.jsonl`) if that upload's answer was
         lost too. A job created before its submission started is never taken for it.
         """
-        from studio.service.submit.submission import iter_service_jobs
-
         submissions = [s for s in jr.list_submissions(self.store) if s.params.get("submission_token")]
         by_token = {s.params["submission_token"]: s for s in submissions}
         try:
@@ -287,7 +287,7 @@ class JobMonitor:
             if missing:
                 by_file |= self._files_by_submission_name(missing)
             found: list[jr.JobRecord] = []
-            for job in iter_service_jobs(self.client, max_jobs=max_jobs):
+            for job in wire.iter_jobs(self.client, max_jobs=max_jobs):
                 sub = by_token.get(str(job.metadata.get(METADATA_KEY))) or by_file.get(job.training_file or "")
                 if sub is None or (sub.job_id and sub.job_id != job.id):
                     continue
@@ -303,8 +303,6 @@ class JobMonitor:
 
     def _files_by_submission_name(self, submissions: list) -> dict[str, Any]:
         """Training files on the service named after these submissions (their upload answer was lost)."""
-        from studio.service.submit.file_upload import find_uploaded_names
-
         names = {}
         for sub in submissions:
             token = sub.params["submission_token"]

@@ -29,7 +29,8 @@ from studio.core.tasks import CancelToken, Cancelled, ProgressCallable, no_progr
 from studio.service.credentials import Credentials
 from studio.service.submit.file_upload import FileRejected, upload_file, wait_until_processed
 from studio.service.jobs.sync import record_job
-from studio.service.profile import ServiceProfile, make_client
+from studio.service.clients import make_client
+from studio.service.profile import ServiceProfile
 from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, create_once
 from studio.service.errors import service_error
 from studio.service.submit.params import SubmitParams
@@ -211,23 +212,6 @@ def _ensure_processed(client, store, sid, export_dir, train_id, valid_id, policy
     jr.update_submission(store, sid, state="processed")
 
 
-def iter_service_jobs(client, *, policy: RetryPolicy = DEFAULT_POLICY, cancel: CancelToken | None = None,
-                      max_jobs: int = 200):
-    """The account's jobs, newest first, as `wire.JobInfo` (read leniently: any style's shape)."""
-    after = None
-    seen = 0
-    while seen < max_jobs:
-        kwargs = {"limit": 100} | ({"after": after} if after else {})
-        page = wire.Page.of(call_with_retry(lambda: wire.call(lambda: client.fine_tuning.jobs.with_raw_response.list(**kwargs)),
-                                            policy=policy, cancel=cancel))
-        for raw in page.data:
-            seen += 1
-            yield wire.JobInfo.of(raw)
-        if not page.data or not page.has_more:
-            return
-        after = str(page.data[-1].get("id"))
-
-
 def is_submission_job(job: wire.JobInfo, token: str | None, training_file_id: str | None) -> bool:
     """Whether `job` was created by the submission with this token / training file.
 
@@ -243,7 +227,7 @@ def find_job_for_submission(client, token: str, training_file_id: str | None, *,
                             policy: RetryPolicy = DEFAULT_POLICY, cancel: CancelToken | None = None,
                             max_jobs: int = 200) -> wire.JobInfo | None:
     """A job on the service created by this submission (by training file, or by metadata token)."""
-    for job in iter_service_jobs(client, policy=policy, cancel=cancel, max_jobs=max_jobs):
+    for job in wire.iter_jobs(client, policy=policy, cancel=cancel, max_jobs=max_jobs):
         if is_submission_job(job, token, training_file_id):
             return job
     return None
