@@ -15,7 +15,6 @@ import pytest
 from PIL import Image
 
 from studio.core.errors import ServiceError, StudioError
-from studio.core.store import job_records as jr
 from studio.core.store.project_store import ProjectStore
 from studio.emulator import EmulatorServer, ManualClock
 from studio.service.credentials import Credentials
@@ -59,8 +58,8 @@ def test_create_sends_only_what_the_style_defines(emulator, project_path, kind):
     profile = profiles(emulator)[kind]
     with ProjectStore.open(project_path) as store:
         job_id = submit(store, profile, KEY, fast_params(n_epochs=2, batch_size="auto"), poll_interval=0.02)
-        token = jr.list_submissions(store)[0].params["submission_token"]
-        record = jr.get_job(store, job_id)
+        token = store.jobs.list_submissions()[0].params["submission_token"]
+        record = store.jobs.get_job(job_id)
     job = emulator.state.jobs[job_id]
     assert job.requested_hyperparameters == ({"n_epochs": 2} if kind == "azure" else
                                              {"n_epochs": 2, "batch_size": "auto", "learning_rate_multiplier": "auto"})
@@ -100,12 +99,12 @@ def test_refresh_from_service_finds_dated_jobs_by_training_file(emulator, projec
     profile = profiles(emulator)["azure"]
     with ProjectStore.open(project_path) as store:
         job_id = submit(store, profile, KEY, fast_params(), poll_interval=0.02)
-        train_id = jr.list_submissions(store)[0].training_file_id
+        train_id = store.jobs.list_submissions()[0].training_file_id
         _forget_job(store, job_id, lose_file_id=lose_file_id)
-        assert jr.get_job(store, job_id) is None
+        assert store.jobs.get_job(job_id) is None
         found = JobMonitor(store, profile, KEY).refresh_from_service()
         assert [j.id for j in found] == [job_id]
-        sub = jr.list_submissions(store)[0]
+        sub = store.jobs.list_submissions()[0]
         assert (sub.job_id, sub.training_file_id) == (job_id, train_id)
 
 
@@ -115,7 +114,7 @@ def test_resumed_dated_submission_does_not_create_a_second_job(emulator, project
     with ProjectStore.open(project_path) as store:
         job_id = submit(store, profile, KEY, fast_params(), poll_interval=0.02)
         _forget_job(store, job_id, lose_file_id=False)
-        sub_id = jr.list_submissions(store)[0].id
+        sub_id = store.jobs.list_submissions()[0].id
         assert submit(store, profile, KEY, submission_id=sub_id, poll_interval=0.02) == job_id
     assert emulator.state.jobs_created == 1
 
@@ -219,9 +218,9 @@ def test_polling_a_2000_event_job_costs_requests_in_proportion_to_new_events(tmp
             before = len(srv.state.requests_matching("GET", r"/events$"))
             later.poll(job_id)
             assert len(srv.state.requests_matching("GET", r"/events$")) - before == 1
-            events = jr.events(store, job_id)
+            events = store.jobs.events(job_id)
             assert len(events) == len({e.id for e in events}) > 2000
-            assert jr.get_job(store, job_id).status == "succeeded"
+            assert store.jobs.get_job(job_id).status == "succeeded"
 
 
 # -- 6. statuses, event levels, error bodies and messages ------------------------------------------
@@ -237,7 +236,7 @@ def test_dated_warnings_are_stored_as_warn_and_statuses_are_kept(emulator, tmp_p
         job_id = submit(store, profile, KEY, fast_params(), poll_interval=0.02)
         statuses = []
         JobMonitor(store, profile, KEY).watch(job_id, lambda s: statuses.append(s.status), interval=0.02)
-        levels = {e.level for e in jr.events(store, job_id)}
+        levels = {e.level for e in store.jobs.events(job_id)}
     assert "warn" in levels and "warning" not in levels
     assert statuses[-1] == "succeeded" and "queued" not in statuses and "validating_files" not in statuses
 
@@ -308,11 +307,11 @@ def test_continuous_fine_tuning_lists_the_original_base(emulator, project_path, 
     with ProjectStore.open(project_path) as store:
         first = submit(store, profile, KEY, fast_params(), poll_interval=0.02)
         JobMonitor(store, profile, KEY).watch(first, lambda s: None, interval=0.02)
-        tuned = jr.get_job(store, first).fine_tuned_model
+        tuned = store.jobs.get_job(first).fine_tuned_model
         assert (".ft-" in tuned) == (kind != "openai")
         second = submit(store, profile, KEY, fast_params(model=tuned), poll_interval=0.02)
         JobMonitor(store, profile, KEY).watch(second, lambda s: None, interval=0.02)
-        retuned = jr.get_job(store, second).fine_tuned_model
+        retuned = store.jobs.get_job(second).fine_tuned_model
     models = {m.model_id: m for m in list_fine_tuned_models(profile, KEY)}
     assert models[tuned].base_model == models[retuned].base_model == BASE
     assert list(models)[0] == retuned  # newest first
