@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import openai
 
@@ -34,7 +35,7 @@ def make_client(
     With STUDIO_STRICT_SDK=1 (the test suite sets it) the client validates every typed answer against
     the SDK's own types, so a response shape the SDK rejects fails a test instead of reading as None.
     """
-    common: dict = {"max_retries": 0, "timeout": timeout, "_strict_response_validation": strict_responses()}
+    common: dict[str, Any] = {"max_retries": 0, "timeout": timeout, "_strict_response_validation": strict_responses()}
     if profile.kind == "azure":
         if credentials.token_provider is not None:
             return openai.AzureOpenAI(
@@ -54,7 +55,7 @@ def make_client(
 
         return openai.OpenAI(base_url=demo_base_url(), api_key=_key(credentials, profile), **common)
     api_key = credentials.token_provider if credentials.token_provider is not None else _key(credentials, profile)
-    extra = {}
+    extra: dict[str, Any] = {}
     if profile.kind == "openai":
         extra = {"organization": profile.organization or None, "project": profile.project or None}
     return openai.OpenAI(base_url=profile.base_url(), api_key=api_key, **extra, **common)

@@ -168,7 +168,7 @@ class JobMonitor:
         return new
 
     def _event_page(self, job_id: str, after: str | None) -> tuple[list[jr.JobEvent], bool]:
-        kwargs = {"limit": EVENT_PAGE} | ({"after": after} if after else {})
+        kwargs: dict[str, Any] = {"limit": EVENT_PAGE} | ({"after": after} if after else {})
         page = wire.Page.of(self._call(lambda: wire.call(
             lambda: self.client.fine_tuning.jobs.with_raw_response.list_events(job_id, **kwargs))))
         return [event_record(job_id, e) for e in page.data], page.has_more
@@ -209,7 +209,7 @@ class JobMonitor:
         out: list[jr.CheckpointRecord] = []
         after: str | None = None
         while True:
-            kwargs = {"limit": 100} | ({"after": after} if after else {})
+            kwargs: dict[str, Any] = {"limit": 100} | ({"after": after} if after else {})
             page = wire.Page.of(self._call(lambda: wire.call(
                 lambda: self.client.fine_tuning.jobs.checkpoints.with_raw_response.list(job_id, **kwargs))))
             out.extend(checkpoint_record(job_id, c) for c in page.data)
@@ -218,7 +218,9 @@ class JobMonitor:
             after = str(page.data[-1].get("id"))
 
     def _record_skips(self, job: jr.JobRecord, new_events: list[jr.JobEvent]) -> int:
-        texts = [(e.message, None) for e in new_events if e.level in ("warn", "warning", "error")]
+        texts: list[tuple[str, str | None]] = [
+            (e.message, None) for e in new_events if e.level in ("warn", "warning", "error")
+        ]
         if job.error and job.error.get("message"):
             param = str(job.error.get("param") or "")
             texts.append((job.error["message"], "validation" if "validation" in param else None))
@@ -326,7 +328,7 @@ class JobMonitor:
             if snapshot.terminal and not snapshot.reconnecting:
                 return snapshot
             try:
-                sleep_cancellable(snapshot.retry_in if snapshot.reconnecting else interval, cancel)
+                sleep_cancellable((snapshot.retry_in or interval) if snapshot.reconnecting else interval, cancel)
             except Cancelled:
                 return snapshot
 
