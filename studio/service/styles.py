@@ -35,7 +35,8 @@ class ApiStyle(str, Enum):
 
 
 class _HasKind(Protocol):
-    kind: str
+    @property
+    def kind(self) -> str: ...
 
 
 def style_of(profile: _HasKind | str) -> ApiStyle:

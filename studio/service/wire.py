@@ -119,7 +119,7 @@ def iter_jobs(client: Any, *, policy: RetryPolicy = DEFAULT_POLICY, cancel: Canc
     after = None
     seen = 0
     while seen < max_jobs:
-        kwargs = {"limit": 100} | ({"after": after} if after else {})
+        kwargs: dict[str, Any] = {"limit": 100} | ({"after": after} if after else {})
         page = Page.of(call_with_retry(lambda: call(lambda: client.fine_tuning.jobs.with_raw_response.list(**kwargs)),
                                        policy=policy, cancel=cancel))
         for raw in page.data:
