@@ -192,7 +192,7 @@ def derive(job: JobRecord, now: float) -> JobSnapshot:
         status = "queued"
     elif job.pauses and job.pauses[-1][1] is None:
         status = "paused"
-    elif job.pauses and now < float(job.pauses[-1][1]) + resume_delay(job):  # type: ignore[arg-type]
+    elif job.pauses and job.pauses[-1][1] is not None and now < job.pauses[-1][1] + resume_delay(job):
         status = "resuming"
     else:
         status = "running"
