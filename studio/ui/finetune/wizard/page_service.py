@@ -112,7 +112,6 @@ class ServicePage(QWizardPage):
         # Shown on Azure's v1 API, where `trainingType` is not defined (api-spec-facts §1).
         self.training_type_note = QLabel(TRAINING_TYPE_NEEDS_DATED)
         self.training_type_note.setWordWrap(True)
-        self.training_type_note.setStyleSheet("color: palette(mid);")
         model_box = QGroupBox("Model and training")
         form = QFormLayout(model_box)
         form.addRow("Start from:", model_row)
