@@ -35,8 +35,10 @@ class ApiError(Exception):
         self.param = param
         self.code = code
         self.headers = dict(headers or {})
-        if azure_code is not None and azure_code not in AZURE_ERROR_CODES:
+        if azure_code is not None and azure_code not in AZURE_ERROR_CODES | AZURE_INFERENCE_CODES:
             raise ValueError(f"{azure_code!r} is not in the dated API's ErrorCode list")
+        if azure_code is None and code in AZURE_INFERENCE_CODES:
+            azure_code = code  # an Azure inference code (e.g. DeploymentNotFound) is the dated code as is
         self.azure_code = azure_code or _AZURE_CODE_BY_STATUS.get(status, "invalidPayload")
 
     def body(self, style: str | None = None) -> dict[str, Any]:
@@ -60,6 +62,9 @@ AZURE_ERROR_CODES = frozenset({
     "serviceUnavailable", "internalFailure", "quotaExceeded", "jsonlValidationFailed", "fileImportFailed",
     "tooManyRequests", "unauthorized", "contentFilter",
 })
+# Codes of Azure's inference endpoints (chat completions on a deployment), outside the fine-tuning
+# authoring spec's ErrorCode enum: passed through unchanged on the Azure styles.
+AZURE_INFERENCE_CODES = frozenset({"DeploymentNotFound"})
 _AZURE_CODE_BY_STATUS = {
     400: "invalidPayload", 401: "unauthorized", 403: "forbidden", 404: "notFound", 409: "conflict",
     429: "tooManyRequests", 500: "internalFailure", 503: "serviceUnavailable",
