@@ -130,3 +130,13 @@ def test_azure_answers_carry_content_filter_results_and_openai_ones_do_not(serve
     plain = openai_client.chat.completions.with_raw_response.create(
         model=BASE, messages=[user(green)], temperature=0).http_response.json()
     assert "prompt_filter_results" not in plain and "content_filter_results" not in plain["choices"][0]
+
+
+def test_v1_calls_a_deployment_by_name_when_it_is_not_a_model_id(server, openai_client):
+    """The demo service speaks /v1 but deploys through ARM: its deployments answer by name there."""
+    green = image_data_uri(COLORS["green"])
+    with pytest.raises(openai.NotFoundError):
+        ask(openai_client, "demo-deployment", green)
+    server.state.add_deployment("demo-deployment", BASE)
+    reply = ask(openai_client, "demo-deployment", green)
+    assert reply.choices[0].message.content == "red" and reply.model == BASE
