@@ -414,10 +414,13 @@ class EvaluateDialog(QDialog):
             return
         self.progress.setRange(0, max(1, p.total))
         self.progress.setValue(p.done)
-        acc = "" if p.running_accuracy is None else f" \u00b7 right so far: {fmt.pct(p.running_accuracy)}"
         prefix = f"Run {p.index + 1} of {p.runs}: " if p.runs > 1 else ""
-        self.progress_label.setText(f"{prefix}{p.title} \u2014 {p.done:,} of {p.total:,} images answered{acc}"
-                                    + (f"<br>{p.message}" if p.message else ""))
+        if p.running_accuracy is None and p.message:
+            # the service layer's own line ("12 of 40 images answered · running accuracy 83 %")
+            self.progress_label.setText(f"{prefix}{p.title} \u2014 {p.message}")
+            return
+        acc = "" if p.running_accuracy is None else f" \u00b7 running accuracy {fmt.pct(p.running_accuracy)}"
+        self.progress_label.setText(f"{prefix}{p.title} \u2014 {p.done:,} of {p.total:,} images answered{acc}")
 
     def _on_run_finished(self, run_id: int) -> None:
         self._finished_ids.append(run_id)

@@ -30,6 +30,7 @@ from studio.ui.labeling.undo_commands import (
 )
 
 if TYPE_CHECKING:  # the store module imports sqlite-utils (and numpy): not needed to draw a window
+    from studio.core.store.evaluations import EvaluationRepository
     from studio.core.store.job_records import JobRepository
     from studio.core.store.project_store import ProjectStore, StoreFactory
 
@@ -74,6 +75,7 @@ class ProjectSession(QObject):
     def __init__(self, store: "ProjectStore", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
+        self._evaluations: "EvaluationRepository | None" = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(1000)
         self._classes: list[ClassInfo] = []
@@ -106,6 +108,15 @@ class ProjectSession(QObject):
     def jobs(self) -> "JobRepository":
         """The project's fine-tuning records, on this (the UI thread's) connection."""
         return self._store.jobs
+
+    @property
+    def evaluations(self) -> "EvaluationRepository":
+        """The project's evaluation runs and answers, on this (the UI thread's) connection."""
+        if self._evaluations is None:
+            from studio.core.store.evaluations import EvaluationRepository
+
+            self._evaluations = EvaluationRepository(self._store)
+        return self._evaluations
 
     @property
     def stores(self) -> "StoreFactory":
