@@ -114,6 +114,7 @@ class EvaluateDialog(QDialog):
         header.setSectionResizeMode(USE, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(WHAT, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MODEL, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # model ids differ at the end
         header.setSectionResizeMode(DEPLOYMENT, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(DEPLOYMENT, 200)
         self.table.setColumnHidden(DEPLOYMENT, not azure)
@@ -148,7 +149,8 @@ class EvaluateDialog(QDialog):
         self.split_test = QRadioButton("Test split (never uploaded; recommended)")
         self.split_validation = QRadioButton("Validation split")
         n_sel = len(self.selection)
-        self.split_selection = QRadioButton(f"The {n_sel:,} image{'s' if n_sel != 1 else ''} selected in the grid")
+        self.split_selection = QRadioButton(
+            f"The {n_sel:,} images selected in the grid" if n_sel else "Images selected in the grid (select some first)")
         self.split_selection.setEnabled(n_sel > 0)
         for i, (button, key) in enumerate(((self.split_test, "test"), (self.split_validation, "validation"),
                                             (self.split_selection, "selection"))):
@@ -227,7 +229,7 @@ class EvaluateDialog(QDialog):
         layout.addLayout(middle, 1)
         layout.addWidget(run_box)
         layout.addLayout(buttons)
-        self.resize(980, 640)
+        self.resize(920, 600)
 
         controller.estimate_ready.connect(self._on_estimate)
         controller.progress.connect(self._on_progress)

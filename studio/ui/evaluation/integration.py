@@ -157,12 +157,13 @@ class EvaluationIntegration(QObject):
             return []
         out: list[ModelChoice] = []
         for job in sorted(controller.jobs(), key=lambda j: j.created_at or 0, reverse=True):
+            which = f"job \u2026{job.id[-5:]}"  # enough to tell this project's jobs apart; full id in the model
             if job.fine_tuned_model:
-                out.append(ModelChoice(FINE_TUNED, job.fine_tuned_model, f"Tuned model (job {job.id})", job.id))
+                out.append(ModelChoice(FINE_TUNED, job.fine_tuned_model, f"Tuned model ({which})", job.id))
             for ckpt in sorted(controller.checkpoints(job.id), key=lambda c: c.step_number or 0, reverse=True):
                 if ckpt.model_id and ckpt.model_id != job.fine_tuned_model:
                     out.append(ModelChoice(CHECKPOINT, ckpt.model_id,
-                                           f"Checkpoint at step {ckpt.step_number} (job {job.id})", job.id))
+                                           f"Checkpoint, step {ckpt.step_number} ({which})", job.id))
         return out
 
     def _selection(self) -> list[int]:
