@@ -22,7 +22,7 @@ from studio.service.profile import BASE_MODELS, ServiceProfile
 from studio.ui.app import settings as app_settings
 from studio.ui.common.tasks import BackgroundTask
 from studio.ui.evaluation.answers_panel import EvalAnswersPanel
-from studio.ui.evaluation.controller import EvaluationController
+from studio.ui.evaluation.controller import EvaluationController, preload
 from studio.ui.evaluation.csv_export import export_run_csv
 from studio.ui.evaluation.evaluate_dialog import EvaluateDialog
 from studio.ui.evaluation.plan import CHECKPOINT, FINE_TUNED, ModelChoice
@@ -101,6 +101,7 @@ class EvaluationIntegration(QObject):
             self.controller = None
             self._update_actions()
             return
+        preload()
         self.controller.runs_changed.connect(self._refresh_viewer_answers)
         session.labels_changed.connect(self._labels_changed)
         ws = self.window.workspace
