@@ -79,13 +79,10 @@ def preload() -> None:
 
 
 def _service() -> Any:
-    """The service layer's evaluation package, imported on first use (it pulls in the SDK).
+    """The service layer's evaluation package, imported on first use (it pulls in the SDK)."""
+    import studio.service.evaluation as service
 
-    Looked up by name until `studio.service.evaluation` is in main (eval-engine); then this becomes a
-    plain import."""
-    import importlib
-
-    return importlib.import_module("studio.service.evaluation")
+    return service
 
 
 class EvaluationController(QObject):

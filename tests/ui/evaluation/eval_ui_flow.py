@@ -35,19 +35,18 @@ def demo_project(folder: Path) -> tuple[Path, list[str]]:
     images relabeled as another shape. Returns (project, planted rel paths)."""
     from studio.core.demo_dataset import DEMO_CLASSES, create_demo_project, generate_demo_images
     from studio.core.store.project_store import ProjectStore
-    from studio.service.evaluation.images import SETTING_TEST_FRACTION, SETTING_VAL_FRACTION, split_of_images
+    from studio.core.splits.project_splits import image_splits, set_split_fractions
 
     project = create_demo_project(folder / "Demo shapes.studio", folder / "demo-shapes")
     shapes = {d.rel_path: d.shape for d in generate_demo_images(folder / "scratch")}
     with ProjectStore.open(project) as store:
-        store.set_setting(SETTING_VAL_FRACTION, VAL_FRACTION)
-        store.set_setting(SETTING_TEST_FRACTION, TEST_FRACTION)
+        set_split_fractions(store, VAL_FRACTION, TEST_FRACTION)  # what the wizard's fraction controls store
         ids = {c.name: c.id for c in store.classes()}
         rows = {row.rel_path: row for row in store.iter_images()}
         for rel, row in rows.items():
             if shapes.get(rel) and row.class_id is None:
                 store.set_label([row.id], ids[shapes[rel]])
-        _, splits, _ = split_of_images(store)
+        splits = {i: s.value for i, s in image_splits(store).items()}
         by_id = {row.id: rel for rel, row in rows.items()}
         test = [by_id[i] for i, s in sorted(splits.items()) if s == "test"]
         planted: list[str] = []
@@ -57,7 +56,7 @@ def demo_project(folder: Path) -> tuple[Path, list[str]]:
                 wrong = DEMO_CLASSES[(DEMO_CLASSES.index(shape) + 1) % len(DEMO_CLASSES)]
                 store.set_label([rows[rel].id], ids[wrong])
                 planted.append(rel)
-        _, splits, _ = split_of_images(store)
+        splits = {i: s.value for i, s in image_splits(store).items()}
         still = [p for p in planted if splits.get(rows[p].id) == "test"]
     return project, still
 
@@ -84,7 +83,7 @@ def fine_tune(finetune, clock) -> tuple[str, str]:  # type: ignore[no-untyped-de
     from studio.service.submit.params import SubmitParams
 
     controller = finetune.controller
-    export = {"workers": 0, "val_fraction": VAL_FRACTION, "test_fraction": TEST_FRACTION}
+    export = {"workers": 0}  # the project's stored splits (the test split is never uploaded)
     run = controller.new_submission(ServiceProfile(kind="demo"), SubmitParams(n_epochs=2, export=export))
     created: list[str] = []
     run.created.connect(created.append)

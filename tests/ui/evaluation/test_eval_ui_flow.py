@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("studio.service.evaluation", reason="the evaluation service layer (eval-engine) is not in this tree yet")
-
 from eval_ui_flow import demo_project, demo_service, fine_tune, pump
 from studio.ui.evaluation.integration import DISAGREE_KEY, install_evaluation
 from studio.ui.evaluation.plan import FINE_TUNED, ZERO_SHOT
