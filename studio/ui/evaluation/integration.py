@@ -73,6 +73,17 @@ class EvaluationIntegration(QObject):
         if getattr(window, "session", None) is not None:
             self.project_opened(window.session)
 
+    def _deployments_listed(self, dialog: EvaluateDialog, found: list[tuple[str, str | None]]) -> None:
+        if self.dialog is dialog:
+            dialog.set_deployment_choices(found)
+
+    def evaluate_deployment(self, name: str, model: str | None = None) -> EvaluateDialog | None:
+        """Open the Evaluate dialog on a deployment (the Deployments window's Evaluate…)."""
+        dialog = self.open_dialog(preselect=model)
+        if dialog is not None and model:
+            dialog.set_deployment(model, name)
+        return dialog
+
     # -- project life -------------------------------------------------------------------------------
 
     def _credentials(self) -> Any:
@@ -190,10 +201,89 @@ class EvaluationIntegration(QObject):
                                 azure=self.profile().is_azure, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.results_requested.connect(self._results_requested)
+        self.controller.plan_finished.connect(lambda run_ids, d=dialog: self._offer_cleanup(d, run_ids))
         dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.show()
+        if dialog.azure:
+            self._list_deployments(dialog)
         return dialog
+
+    def _list_deployments(self, dialog: EvaluateDialog) -> None:
+        """Fill the deployment combos from the resource's ready deployments (network: a pool thread).
+        Until deployments can be listed (no Entra sign-in, or that feature absent) typed names work."""
+        service = _deployments_service()
+        if service is None or self.session is None:
+            return
+        stores, profile = self.session.stores, self.profile()
+
+        def work(progress: Any, cancel: Any) -> list[tuple[str, str | None]]:
+            store = stores.open_reader()
+            try:
+                targets = service.call_targets(profile, store)
+            finally:
+                store.close()
+            return [(t.model, t.served_model) for t in targets if t.kind == "deployment"]
+
+        task = BackgroundTask(work, self, title="Listing deployments")
+        task.finished.connect(lambda found: self._deployments_listed(dialog, found))
+        task.start()  # quiet: on failure the typed name keeps working, and the run says what is wrong
+
+    def _offer_cleanup(self, dialog: EvaluateDialog, run_ids: list[int]) -> None:
+        """After an evaluation through deployments this project created, offer to delete them: Azure
+        bills a deployed fine-tuned model by the hour whether it is asked or not."""
+        records_module = _deployment_records()
+        if records_module is None or self.session is None or not dialog.azure or self.controller is None:
+            return
+        used = {run.spec.deployment for run in (self.controller.run(i) for i in run_ids) if run and run.spec.deployment}
+        if not used:
+            return
+        stores = self.session.stores
+
+        def work(progress: Any, cancel: Any) -> list[str]:
+            store = stores.open_reader()
+            try:
+                records = records_module.project_deployments(store)
+            finally:
+                store.close()
+            return sorted({r.name for r in records if r.name in used and r.deleted_at is None})
+
+        task = BackgroundTask(work, self, title="Checking deployments")
+        task.finished.connect(self._show_cleanup)
+        task.start()
+
+    def _show_cleanup(self, names: list[str]) -> None:
+        if not names:
+            return
+        listed = ", ".join(f"\u201c{n}\u201d" for n in names)
+        self.window.show_message(
+            f"The evaluation used {len(names)} deployment{'s' if len(names) != 1 else ''} the studio created "
+            f"({listed}). A deployed model is billed by the hour while it exists; delete "
+            f"{'them' if len(names) != 1 else 'it'} if you are done.",
+            "warning", [("Delete now", lambda: self.delete_deployments(names)), ("Keep", lambda: None)],
+            key="evaluation-deployments")
+
+    def delete_deployments(self, names: list[str]) -> BackgroundTask | None:
+        service = _deployments_service()
+        if service is None or self.session is None:
+            return None
+        stores, profile = self.session.stores, self.profile()
+
+        def work(progress: Any, cancel: Any) -> int:
+            store = stores.open()
+            try:
+                manager = service.open_manager(profile, store)
+                for i, name in enumerate(names):
+                    progress(i, len(names), f"Deleting {name}")
+                    manager.delete(name, progress, cancel)
+            finally:
+                store.close()
+            return len(names)
+
+        task = BackgroundTask(work, self, title="Deleting deployments")
+        task.finished.connect(lambda n: self.window.show_message(f"Deleted {n} deployment(s).", "info"))
+        self.window.run_task(task)  # failures (e.g. an API key cannot manage deployments) become a banner
+        return task
 
     def _results_requested(self, run_ids: list[int]) -> None:
         if self.dialog is not None:
@@ -306,6 +396,26 @@ class EvaluationIntegration(QObject):
             f"Exported {n:,} answers of \u201c{name}\u201d to '{path}'.", "info"))
         self.window.run_task(task)  # failures become the window's error banner
         return task
+
+
+def _deployments_service() -> Any:
+    """`studio.service.deployments` when it is installed (issue 13), else None: looked up by name so
+    evaluation works, with typed deployment names, without it."""
+    import importlib
+
+    try:
+        return importlib.import_module("studio.service.deployments")
+    except ImportError:
+        return None
+
+
+def _deployment_records() -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module("studio.core.store.deployment_records")
+    except ImportError:
+        return None
 
 
 def install_evaluation(window: Any, finetune: Any = None, *, concurrency: int | None = None) -> EvaluationIntegration:
