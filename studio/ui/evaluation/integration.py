@@ -337,7 +337,8 @@ class EvaluationIntegration(QObject):
             return
         ids = self.controller.cell_image_ids(run_id, true_class, predicted)
         said = f"answered \u201c{predicted}\u201d" if predicted is not None else "answered no class"
-        self._show_ids(CELL_KEY, f"{self._run_name(run_id)}: {true_class} {said} ({len(ids):,})", ids)
+        # count first: the filter combo is narrow and cuts the end
+        self._show_ids(CELL_KEY, f"{true_class} {said} ({len(ids):,}) \u00b7 {self._run_name(run_id)}", ids)
 
     def show_disagreements(self, run_id: int) -> None:
         if self.controller is None:
@@ -349,7 +350,7 @@ class EvaluationIntegration(QObject):
             self.window.show_message(f"{self._run_name(run_id)} agrees with every label it was asked about.", "info")
 
     def _disagree_text(self, run_id: int, n: int) -> str:
-        return f"Model disagrees with label: {self._run_name(run_id)} ({n:,})"
+        return f"Model disagrees with label ({n:,}) \u00b7 {self._run_name(run_id)}"
 
     def _labels_changed(self, ids: list[int]) -> None:
         """Relabeling updates the counts: the results window re-reads, the disagreement entry recounts

@@ -80,7 +80,7 @@ def test_new_user_finds_out_whether_fine_tuning_paid(qtbot, tmp_path, service):
     image_id = ws.model.id_at(first)
     answer = next(a for run, a in evaluation.controller.answers_for_image(image_id) if run.id == tuned_run)
     window.session.label([image_id], answer.predicted_class_id)
-    assert ws.filter_bar.show_combo.currentText().endswith(f"({len(shown) - 1})")
+    assert ws.filter_bar.show_combo.currentText().startswith(f"Model disagrees with label ({len(shown) - 1})")
     pump(lambda: evaluation.controller.result(tuned_run)["accuracy"] > before, timeout=5)
     qtbot.waitUntil(lambda: results.comparison.model.index(1, 2).data() ==
                     f"{evaluation.controller.result(tuned_run)['accuracy'] * 100:.0f} %", timeout=5000)
