@@ -129,6 +129,7 @@ class ImageFilter:
     folder: str | None = None  # rel_path prefix, '/'-separated, no trailing slash
     name_contains: str | None = None  # case-insensitive substring of rel_path
     service_skipped: bool = False
+    moderation: bool = False  # only images the moderation detector flagged (not dismissed)
     root_id: int | None = None
     include_missing: bool = False
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,24 +36,23 @@ Box = tuple[int, int, int, int]
 # Bump when the model, the settings or the meaning of a result change: cached results with another
 # version are recomputed (see moderation_store).
 DETECTOR_VERSION = "opencv-haar-hog-1"
-ANALYSIS_SIZE = 640  # long side the image is analysed at
+ANALYSIS_SIZE = 480  # long side the image is analysed at
 
 
 @dataclass(frozen=True, slots=True)
 class DetectorConfig:
     """Knobs of the detector. `DEFAULT` is the configuration the benchmark chose; the others exist
-    so the benchmark can measure the alternatives with the same code."""
+    so the benchmark can measure the alternatives with the same code. A `None` model is not run."""
 
-    frontal: tuple[str, ...] = ("haarcascade_frontalface_default.xml",)
-    frontal_neighbors: int = 6
-    profile: bool = True  # profile cascade, on the image and on its mirror (it only finds one side)
-    profile_neighbors: int = 6
-    min_face_fraction: float = 1 / 30  # smallest face looked for, as a fraction of the long side
-    person: bool = True  # HOG people detector
-    person_min_weight: float = 1.0  # HOG SVM score a person box needs
-    person_size: int = 480  # long side the HOG pass runs at (it is the slow part)
+    frontal: str | None = "haarcascade_frontalface_default.xml"
+    frontal_neighbors: int = 5  # a face needs more than this many overlapping raw hits
+    profile: str | None = "haarcascade_profileface.xml"  # run on the image and its mirror (one side only)
+    profile_neighbors: int = 5
+    person_min_weight: float | None = 1.0  # HOG SVM score a person box needs; None: no HOG pass
+    min_face_fraction: float = 1 / 24  # smallest face looked for, as a fraction of the long side
+    scale_factor: float = 1.15  # step between the scales the cascades search
+    person_size: int = 400  # long side the HOG pass runs at (it is the slow part)
     analysis_size: int = ANALYSIS_SIZE
-    equalize: bool = True
 
 
 DEFAULT = DetectorConfig()
@@ -85,27 +84,31 @@ class Detection:
 
 @dataclass(slots=True)
 class _Models:
-    frontal: list[Any] = field(default_factory=list)
+    frontal: Any = None
     profile: Any = None
     hog: Any = None
 
 
-@lru_cache(maxsize=4)
-def _models(config: DetectorConfig) -> _Models:
-    """Load the cascades once per process (a worker analyses many images with one load)."""
+@lru_cache(maxsize=8)
+def _models(frontal: str | None, profile: str | None, hog: bool) -> _Models:
+    """Load the models once per process (a worker analyses many images with one load)."""
     import cv2
 
     base = Path(cv2.data.haarcascades)
     models = _Models()
-    for name in config.frontal:
-        models.frontal.append(_cascade(cv2, base / name))
-    if config.profile:
-        models.profile = _cascade(cv2, base / "haarcascade_profileface.xml")
-    if config.person:
-        hog = cv2.HOGDescriptor()
-        hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-        models.hog = hog
+    if frontal:
+        models.frontal = _cascade(cv2, base / frontal)
+    if profile:
+        models.profile = _cascade(cv2, base / profile)
+    if hog:
+        descriptor = cv2.HOGDescriptor()
+        descriptor.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        models.hog = descriptor
     return models
+
+
+def _models_for(config: DetectorConfig) -> _Models:
+    return _models(config.frontal, config.profile, config.person_min_weight is not None)
 
 
 def _cascade(cv2: Any, path: Path) -> Any:
@@ -121,7 +124,7 @@ def _cascade(cv2: Any, path: Path) -> Any:
 def models_available() -> str | None:
     """None when the detector can run here; otherwise what is wrong, in words for the user."""
     try:
-        _models(DEFAULT)
+        _models_for(DEFAULT)
     except ImportError as e:
         return f"The face/person detector needs OpenCV, which is not installed ({e}). Reinstall the studio."
     except RuntimeError as e:
@@ -145,6 +148,13 @@ def detect_file(path: Path | str, config: DetectorConfig = DEFAULT) -> Detection
 
 def detect_image(im: Image.Image, config: DetectorConfig = DEFAULT) -> Detection:
     """Analyse an opened image (may be lazy; JPEGs are draft-decoded at the analysis size)."""
+    grey, original = prepare(im, config)
+    return detect_array(grey, original, config)
+
+
+def prepare(im: Image.Image, config: DetectorConfig = DEFAULT) -> tuple[np.ndarray, tuple[int, int]]:
+    """The greyscale array the models see (long side <= `analysis_size`, EXIF orientation applied,
+    transparency over white) and the original image's oriented (w, h)."""
     original = _oriented_size(im)
     if im.format == "JPEG":
         im.draft("L", (config.analysis_size, config.analysis_size))
@@ -156,39 +166,70 @@ def detect_image(im: Image.Image, config: DetectorConfig = DEFAULT) -> Detection
     if max(small.size) > config.analysis_size:
         small = small.copy()
         small.thumbnail((config.analysis_size, config.analysis_size), Image.Resampling.BILINEAR)
-    return detect_array(_as_array(small), original, config)
+    return _as_array(small), original
 
 
 def detect_array(grey: np.ndarray, original: tuple[int, int], config: DetectorConfig = DEFAULT) -> Detection:
     """Analyse a greyscale uint8 array that shows an image of `original` (w, h) pixels, reduced."""
+    return decide(raw_detections(grey, config), original, config)
+
+
+@dataclass(frozen=True, slots=True)
+class RawDetections:
+    """Every candidate box with its evidence, in analysis pixels, before the thresholds apply.
+    `decide` turns it into a `Detection`; the benchmark sweeps thresholds over one analysis."""
+
+    size: tuple[int, int]  # (w, h) of the analysed array
+    frontal: tuple[tuple[Box, int], ...] = ()  # (box, raw hits)
+    profile: tuple[tuple[Box, int], ...] = ()
+    persons: tuple[tuple[Box, float], ...] = ()  # (box, HOG score)
+
+
+def raw_detections(grey: np.ndarray, config: DetectorConfig = DEFAULT) -> RawDetections:
+    """Run the models of `config`, keeping candidates at its thresholds (lower ones keep more)."""
     import cv2
 
-    models = _models(config)
+    import numpy as np
+
+    models = _models_for(config)
     h, w = grey.shape[:2]
-    scale_x, scale_y = original[0] / w, original[1] / h
-    if config.equalize:
-        grey = cv2.equalizeHist(grey)
+    grey = cv2.equalizeHist(grey)
     side = max(20, int(max(w, h) * config.min_face_fraction))
-    faces: list[Box] = []
-    for cascade in models.frontal:
-        faces += _boxes(cascade.detectMultiScale(grey, 1.1, config.frontal_neighbors, minSize=(side, side)))
+
+    def cascade(model: Any, img: np.ndarray, neighbors: int) -> list[tuple[Box, int]]:
+        found, hits = model.detectMultiScale2(img, config.scale_factor, neighbors, minSize=(side, side))
+        return [(b, int(n)) for b, n in zip(_boxes(found), np.ravel(hits))]
+
+    frontal = cascade(models.frontal, grey, config.frontal_neighbors) if models.frontal is not None else []
+    profile: list[tuple[Box, int]] = []
     if models.profile is not None:
-        faces += _boxes(models.profile.detectMultiScale(grey, 1.1, config.profile_neighbors, minSize=(side, side)))
-        mirrored = _boxes(
-            models.profile.detectMultiScale(cv2.flip(grey, 1), 1.1, config.profile_neighbors, minSize=(side, side))
-        )
-        faces += [(w - x - bw, y, bw, bh) for x, y, bw, bh in mirrored]
+        profile = cascade(models.profile, grey, config.profile_neighbors)
+        for (x, y, bw, bh), n in cascade(models.profile, cv2.flip(grey, 1), config.profile_neighbors):
+            profile.append(((w - x - bw, y, bw, bh), n))
+    persons = _people(models.hog, grey, config) if models.hog is not None else []
+    return RawDetections((w, h), tuple(frontal), tuple(profile), tuple(persons))
+
+
+def decide(raw: RawDetections, original: tuple[int, int], config: DetectorConfig = DEFAULT) -> Detection:
+    """Apply `config`'s thresholds to candidates and scale the kept boxes to the original image."""
+    faces: list[Box] = []
+    if config.frontal:
+        faces += [b for b, n in raw.frontal if n > config.frontal_neighbors]
+    if config.profile:
+        faces += [b for b, n in raw.profile if n > config.profile_neighbors]
     persons: list[Box] = []
-    if models.hog is not None:
-        persons = _people(models.hog, grey, config)
+    if config.person_min_weight is not None:
+        persons = [b for b, weight in raw.persons if weight >= config.person_min_weight]
+    sx, sy = original[0] / raw.size[0], original[1] / raw.size[1]
     return Detection(
-        faces=tuple(_scale(b, scale_x, scale_y, original) for b in _merge(faces)),
-        persons=tuple(_scale(b, scale_x, scale_y, original) for b in _merge(persons)),
+        faces=tuple(_scale(b, sx, sy, original) for b in _merge(faces)),
+        persons=tuple(_scale(b, sx, sy, original) for b in _merge(persons)),
     )
 
 
-def _people(hog: Any, grey: np.ndarray, config: DetectorConfig) -> list[Box]:
+def _people(hog: Any, grey: np.ndarray, config: DetectorConfig) -> list[tuple[Box, float]]:
     import cv2
+    import numpy as np
 
     h, w = grey.shape[:2]
     factor = min(1.0, config.person_size / max(w, h))
@@ -197,11 +238,10 @@ def _people(hog: Any, grey: np.ndarray, config: DetectorConfig) -> list[Box]:
     if img.shape[0] < 128 or img.shape[1] < 64:
         return []  # smaller than the detector's window: no person it could find
     rects, weights = hog.detectMultiScale(img, winStride=(8, 8), padding=(8, 8), scale=1.05)
-    out: list[Box] = []
-    for (x, y, bw, bh), weight in zip(rects, list(weights)):
-        if float(weight) >= config.person_min_weight:
-            out.append((int(x / factor), int(y / factor), int(bw / factor), int(bh / factor)))
-    return out
+    return [
+        ((int(x / factor), int(y / factor), int(bw / factor), int(bh / factor)), float(weight))
+        for (x, y, bw, bh), weight in zip(rects, np.ravel(weights))
+    ]
 
 
 def _boxes(found: Any) -> list[Box]:
@@ -268,8 +308,12 @@ __all__ = [
     "DETECTOR_VERSION",
     "Detection",
     "DetectorConfig",
+    "RawDetections",
     "detect_array",
     "detect_file",
     "detect_image",
+    "decide",
     "models_available",
+    "prepare",
+    "raw_detections",
 ]

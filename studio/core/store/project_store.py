@@ -23,6 +23,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import sqlite_utils
 
 from studio.core.store import schema
+from studio.core.store.moderation_flags import FLAGGED_SQL
 from studio.core.errors import ProjectOpenError, ProjectReadOnlyError, StudioError
 from studio.core.models import (
     CheckResult,
@@ -740,6 +741,8 @@ def _filter_sql(flt: ImageFilter) -> tuple[str, list[Any]]:
         params.append(flt.name_contains.lower())
     if flt.service_skipped:
         clauses.append("service_skip IS NOT NULL")
+    if flt.moderation:
+        clauses.append(f"({FLAGGED_SQL})")
     if flt.root_id is not None:
         clauses.append("root_id = ?")
         params.append(flt.root_id)

@@ -180,7 +180,23 @@ _V4: list[str] = [
 # Version 5: Azure deployments this project created.
 _V5: list[str] = []
 # Version 6: moderation-skip predictions (face / person) and the user's overrides.
-_V6: list[str] = []
+# Keyed by the file's content fingerprint: a cache (a moved or copied file is not analysed again, a
+# changed file is) that also covers identical copies. `detector` names the model and settings that
+# produced the row; rows of another detector are recomputed. A dismissal ("this flag is wrong") is
+# kept apart, so it survives a detector upgrade.
+_V6: list[str] = [
+    """CREATE TABLE moderation (
+        fingerprint TEXT PRIMARY KEY,
+        detector TEXT NOT NULL,
+        likely_skipped TEXT,
+        boxes_json TEXT NOT NULL DEFAULT '[]',
+        checked_at REAL NOT NULL
+    )""",
+    """CREATE TABLE moderation_dismissed (
+        fingerprint TEXT PRIMARY KEY,
+        dismissed_at REAL NOT NULL
+    )""",
+]
 # Version 7: perceptual hashes and duplicate decisions.
 _V7: list[str] = []
 
