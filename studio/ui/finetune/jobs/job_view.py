@@ -79,6 +79,7 @@ def estimated_finish(job: jr.JobRecord, events: list[jr.JobEvent], step: int | N
 class JobView(QWidget):
     show_skipped_requested = Signal()  # "Show them": the main window filters the grid to skipped images
     sign_in_requested = Signal(object)  # ServiceProfile
+    evaluate_requested = Signal(str, str)  # model id (final model or a checkpoint), job id
 
     def __init__(self, controller: FinetuneController, job_id: str, *, confirm: ConfirmFn | None = None,
                  parent: QWidget | None = None) -> None:
@@ -153,6 +154,11 @@ class JobView(QWidget):
         model_layout.addWidget(QLabel("<b>Fine-tuned model:</b>"))
         model_layout.addWidget(self.model_edit, 1)
         model_layout.addWidget(copy_model)
+        self.evaluate_button = QPushButton("Evaluate\u2026")
+        self.evaluate_button.setObjectName("evaluateJobModel")
+        self.evaluate_button.setToolTip("Is the tuned model better than the base model? Measure both on your test images.")
+        self.evaluate_button.clicked.connect(lambda: self.evaluate_requested.emit(self.model_edit.text(), self.job_id))
+        model_layout.addWidget(self.evaluate_button)
 
         self.error_label = _banner("error")
         self.skip_banner = QFrame()
@@ -167,6 +173,7 @@ class JobView(QWidget):
 
         self.charts = TrainingCharts()
         self.checkpoints = CheckpointTable()
+        self.checkpoints.evaluate_requested.connect(lambda model: self.evaluate_requested.emit(model, self.job_id))
         self.event_log = EventLog()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.charts, "Curves")
@@ -273,7 +280,7 @@ class JobView(QWidget):
         self._render_buttons()
 
     def _render_skips(self) -> None:
-        skips = jr.service_skips(self.controller.store, self.job_id)
+        skips = self.controller.service_skips(self.job_id)
         if not skips:
             self.skip_banner.hide()
             return
