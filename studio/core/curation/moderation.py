@@ -35,7 +35,7 @@ Box = tuple[int, int, int, int]
 
 # Bump when the model, the settings or the meaning of a result change: cached results with another
 # version are recomputed (see moderation_store).
-DETECTOR_VERSION = "opencv-haar-hog-1"
+DETECTOR_VERSION = "opencv-haar-alt2-3-profile-5-hog-2.0"
 ANALYSIS_SIZE = 480  # long side the image is analysed at
 
 
@@ -44,11 +44,11 @@ class DetectorConfig:
     """Knobs of the detector. `DEFAULT` is the configuration the benchmark chose; the others exist
     so the benchmark can measure the alternatives with the same code. A `None` model is not run."""
 
-    frontal: str | None = "haarcascade_frontalface_default.xml"
-    frontal_neighbors: int = 5  # a face needs more than this many overlapping raw hits
+    frontal: str | None = "haarcascade_frontalface_alt2.xml"
+    frontal_neighbors: int = 3  # a face needs more than this many overlapping raw hits
     profile: str | None = "haarcascade_profileface.xml"  # run on the image and its mirror (one side only)
     profile_neighbors: int = 5
-    person_min_weight: float | None = 1.0  # HOG SVM score a person box needs; None: no HOG pass
+    person_min_weight: float | None = 2.0  # HOG SVM score a person box needs; None: no HOG pass
     min_face_fraction: float = 1 / 24  # smallest face looked for, as a fraction of the long side
     scale_factor: float = 1.15  # step between the scales the cascades search
     person_size: int = 400  # long side the HOG pass runs at (it is the slow part)
@@ -66,6 +66,7 @@ class Detection:
     faces: tuple[Box, ...] = ()
     persons: tuple[Box, ...] = ()
     error: str | None = None  # the image could not be analysed (it also fails the rule checks then)
+    size: tuple[int, int] = (0, 0)  # (w, h) of the original image as shown: what the boxes refer to
 
     @property
     def likely_skipped(self) -> Kind | None:
@@ -224,6 +225,7 @@ def decide(raw: RawDetections, original: tuple[int, int], config: DetectorConfig
     return Detection(
         faces=tuple(_scale(b, sx, sy, original) for b in _merge(faces)),
         persons=tuple(_scale(b, sx, sy, original) for b in _merge(persons)),
+        size=original,
     )
 
 

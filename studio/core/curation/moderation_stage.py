@@ -25,14 +25,14 @@ BATCH_ROWS = 16
 BATCH_SECONDS = 0.5
 
 OnBatch = Callable[[list[int]], None]
-# What a worker sends back: (likely_skipped, boxes, error). Plain tuples pickle cheaply.
-Packed = tuple[Any, list[list[int]], Any]
+# What a worker sends back: (likely_skipped, boxes, error, (w, h)). Plain tuples pickle cheaply.
+Packed = tuple[Any, list[list[int]], Any, tuple[int, int]]
 
 
 def analyse_file(path: str) -> Packed:
     """Worker function: the detector's verdict for one file, as a plain tuple."""
     d = detect_file(path)
-    return (d.likely_skipped, d.boxes, d.error)
+    return (d.likely_skipped, d.boxes, d.error, d.size)
 
 
 @dataclass(slots=True)
@@ -81,7 +81,7 @@ def run_moderation(
         return report
     own_pool = pool is None
     pool = pool or CheckPool()
-    batch: list[tuple[str, str | None, list[list[int]]]] = []
+    batch: list[tuple[str, str | None, list[list[int]], tuple[int, int]]] = []
     last_flush = time.monotonic()
 
     def flush() -> None:
@@ -89,21 +89,21 @@ def run_moderation(
         if batch:
             repo.record(DETECTOR_VERSION, batch)
             if on_batch is not None:
-                on_batch(repo.image_ids_with([fp for fp, _, _ in batch]))
+                on_batch(repo.image_ids_with([fp for fp, *_ in batch]))
             batch.clear()
         last_flush = time.monotonic()
 
     try:
         items = [(p.fingerprint, p.path) for p in todo]
         for done, (fp, outcome) in enumerate(_stream(pool, items, cancel), 1):
-            kind, boxes, error = _unpacked(outcome)
+            kind, boxes, error, size = _unpacked(outcome)
             if error is not None:
                 report.failed += 1
             else:
                 report.analysed += 1
                 report.faces += kind == "face"
                 report.persons += kind == "person"
-                batch.append((fp, kind, boxes))
+                batch.append((fp, kind, boxes, size))
             if len(batch) >= BATCH_ROWS or time.monotonic() - last_flush >= BATCH_SECONDS:
                 flush()
             say(done, len(todo), "Looking for faces and people")
@@ -122,7 +122,7 @@ def _stream(pool: CheckPool, items: list[tuple[str, str]], cancel: CancelToken) 
 
 def _unpacked(outcome: Any) -> Packed:
     if isinstance(outcome, FileFailure):
-        return (None, [], outcome.reason)
+        return (None, [], outcome.reason, (0, 0))
     return outcome
 
 
@@ -141,7 +141,7 @@ def moderation_for_files(
     try:
         items = [(key, str(p)) for key, p in paths.items()]
         for key, outcome in pool.per_file(analyse_file, items, progress=progress, cancel=cancel):
-            kind, boxes, error = _unpacked(outcome)
+            kind, boxes, error, _size = _unpacked(outcome)
             out[key] = (None, []) if error is not None else (kind, boxes)
     finally:
         if own_pool:

@@ -29,6 +29,11 @@ FLAGGED_SQL = (
     "verdict = 'ok' AND fingerprint IN (SELECT fingerprint FROM moderation WHERE likely_skipped IS NOT NULL) "
     "AND fingerprint NOT IN (SELECT fingerprint FROM moderation_dismissed)"
 )
+# An expression over `images`: the image's active flag kind ("face" | "person") or NULL.
+MODERATION_COLUMN = (
+    "CASE WHEN images.verdict = 'ok' AND images.fingerprint NOT IN (SELECT fingerprint FROM moderation_dismissed) "
+    "THEN (SELECT m.likely_skipped FROM moderation m WHERE m.fingerprint = images.fingerprint) END"
+)
 # The service fails a job outright when more than this many multimodal examples are skipped.
 SKIP_LIMIT = 200
 
@@ -41,6 +46,7 @@ class ModerationFlag:
     kind: str  # "face" | "person"
     boxes: tuple[tuple[int, int, int, int], ...]
     dismissed: bool
+    size: tuple[int, int] = (0, 0)  # (w, h) of the image as shown, which the boxes refer to
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +94,24 @@ class ModerationRepository:
         out.sort(key=lambda p: p.path)
         return out
 
-    def record(self, detector: str, results: Iterable[tuple[str, str | None, Sequence[Sequence[int]]]]) -> None:
-        """Store `(fingerprint, kind or None, boxes)` predictions in one transaction."""
+    def record(
+        self,
+        detector: str,
+        results: Iterable[tuple[str, str | None, Sequence[Sequence[int]], tuple[int, int]]],
+    ) -> None:
+        """Store `(fingerprint, kind or None, boxes, (w, h))` predictions in one transaction."""
         now = time.time()
         rows = [
-            (fp, detector, kind, json.dumps([[int(v) for v in b] for b in boxes]), now)
-            for fp, kind, boxes in results
+            (fp, detector, kind, json.dumps([[int(v) for v in b] for b in boxes]), int(size[0]), int(size[1]), now)
+            for fp, kind, boxes, size in results
         ]
         if not rows:
             return
         with self.store._tx():
             self.conn.executemany(
-                "INSERT OR REPLACE INTO moderation (fingerprint, detector, likely_skipped, boxes_json, checked_at) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO moderation "
+                "(fingerprint, detector, likely_skipped, boxes_json, width, height, checked_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -114,13 +125,13 @@ class ModerationRepository:
     def flags(self, image_ids: Sequence[int]) -> dict[int, ModerationFlag]:
         """Predictions for the given images that passed the checks (dismissed ones included)."""
         rows = self.store._select_in(
-            "SELECT i.id, m.likely_skipped, m.boxes_json, d.fingerprint IS NOT NULL FROM images i "
+            "SELECT i.id, m.likely_skipped, m.boxes_json, d.fingerprint IS NOT NULL, m.width, m.height FROM images i "
             "JOIN moderation m ON m.fingerprint = i.fingerprint "
             "LEFT JOIN moderation_dismissed d ON d.fingerprint = i.fingerprint "
             "WHERE i.verdict = 'ok' AND m.likely_skipped IS NOT NULL AND i.id IN ({})",
             list(image_ids),
         )
-        return {r[0]: ModerationFlag(r[1], _boxes(r[2]), bool(r[3])) for r in rows}
+        return {r[0]: ModerationFlag(r[1], _boxes(r[2]), bool(r[3]), (r[4] or 0, r[5] or 0)) for r in rows}
 
     def flag(self, image_id: int) -> ModerationFlag | None:
         return self.flags([image_id]).get(image_id)
@@ -181,4 +192,4 @@ def _boxes(text: str) -> tuple[tuple[int, int, int, int], ...]:
         return ()
 
 
-__all__ = ["FLAGGED_SQL", "SKIP_LIMIT", "ModerationCounts", "ModerationFlag", "ModerationRepository", "PendingFile"]
+__all__ = ["FLAGGED_SQL", "MODERATION_COLUMN", "SKIP_LIMIT", "ModerationCounts", "ModerationFlag", "ModerationRepository", "PendingFile"]

@@ -183,13 +183,16 @@ _V5: list[str] = []
 # Keyed by the file's content fingerprint: a cache (a moved or copied file is not analysed again, a
 # changed file is) that also covers identical copies. `detector` names the model and settings that
 # produced the row; rows of another detector are recomputed. A dismissal ("this flag is wrong") is
-# kept apart, so it survives a detector upgrade.
+# kept apart, so it survives a detector upgrade. Boxes are [[x, y, w, h], ...] in pixels of the image
+# as shown (EXIF orientation applied), whose size is (width, height).
 _V6: list[str] = [
     """CREATE TABLE moderation (
         fingerprint TEXT PRIMARY KEY,
         detector TEXT NOT NULL,
         likely_skipped TEXT,
         boxes_json TEXT NOT NULL DEFAULT '[]',
+        width INTEGER,
+        height INTEGER,
         checked_at REAL NOT NULL
     )""",
     """CREATE TABLE moderation_dismissed (

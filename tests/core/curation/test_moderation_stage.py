@@ -67,6 +67,10 @@ def test_stage_flags_faces_caches_per_fingerprint_and_filters(project):
     assert (counts.face, counts.person, counts.dismissed, counts.pending) == (3, 0, 0, 0)
     flag = repo.flag(flagged[0])
     assert flag is not None and flag.kind == "face" and flag.boxes and not flag.dismissed
+    assert flag.size == (512, 512)
+    assert project.image(flagged[0]).moderation == "face"
+    assert project.image(_ids(project, "plain0.jpg")[0]).moderation is None
+    assert project.status().likely_skipped == {"face": 3}
     # The broken file fails the rule checks: no prediction, no flag.
     assert repo.flag(_ids(project, "broken.jpg")[0]) is None
     # Cached: nothing left to analyse.
@@ -81,6 +85,7 @@ def test_dismissing_a_flag_is_kept_in_the_project_and_covers_copies(project, tmp
     assert set(changed) == {original, copy}
     assert repo.counts().dismissed == 2 and repo.counts().face == 1
     assert project.count(ImageFilter(moderation=True)) == 1
+    assert project.image(original).moderation is None and project.status().likely_skipped == {"face": 1}
     project.close()
     reopened = ProjectStore.open(tmp_path / "p.studio")
     try:
@@ -113,7 +118,7 @@ def test_cancel_keeps_what_was_stored_and_a_new_run_resumes(project):
 
 def test_an_older_detector_result_is_recomputed(project):
     repo = ModerationRepository(project)
-    repo.record("old-detector", [(r.fingerprint, None, []) for r in project.iter_images() if r.fingerprint])
+    repo.record("old-detector", [(r.fingerprint, None, [], (1, 1)) for r in project.iter_images() if r.fingerprint])
     assert len(repo.pending(DETECTOR_VERSION)) == 5
     assert run_moderation(project).faces == 2
 
