@@ -246,6 +246,7 @@ def entra_token_provider(
     kwargs: dict = {}
     if tenant_id:
         kwargs["tenant_id"] = tenant_id
+    credential: DefaultAzureCredential | InteractiveBrowserCredential | DeviceCodeCredential
     if method == "default":
         credential = DefaultAzureCredential()
     elif method == "browser":
