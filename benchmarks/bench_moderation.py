@@ -147,41 +147,46 @@ class Figures:
 
 
 # Candidates are threshold settings over one permissive analysis per image and model (`decide`
-# filters `raw_detections`), so sweeping them costs no second pass.
+# filters `raw_detections`), so sweeping them costs no second pass. Two frontal cascades are measured.
 PERMISSIVE = replace(DEFAULT, frontal_neighbors=1, profile_neighbors=1, person_min_weight=0.0)
-ALT2 = replace(PERMISSIVE, frontal="haarcascade_frontalface_alt2.xml", profile=None, person_min_weight=None)
-ONLY_FRONTAL = dict(profile=None, person_min_weight=None)
+FRONTALS = {"alt2": "haarcascade_frontalface_alt2.xml", "default": "haarcascade_frontalface_default.xml"}
 CANDIDATES: dict[str, tuple[str, DetectorConfig]] = {
-    "chosen: frontal + profile + HOG >= 1.0": ("default", DEFAULT),
-    "frontal default, >3 hits": ("default", replace(DEFAULT, frontal_neighbors=3, **ONLY_FRONTAL)),
-    "frontal default, >5 hits": ("default", replace(DEFAULT, **ONLY_FRONTAL)),
-    "frontal default, >8 hits": ("default", replace(DEFAULT, frontal_neighbors=8, **ONLY_FRONTAL)),
-    "frontal alt2, >3 hits": ("alt2", replace(ALT2, frontal_neighbors=3)),
-    "frontal alt2, >5 hits": ("alt2", replace(ALT2, frontal_neighbors=5)),
-    "frontal + profile (>5 hits each)": ("default", replace(DEFAULT, person_min_weight=None)),
-    "frontal + profile, >3 hits each": ("default", replace(DEFAULT, frontal_neighbors=3, profile_neighbors=3,
-                                                           person_min_weight=None)),
-    "HOG people only, score >= 0.5": ("default", replace(DEFAULT, frontal=None, profile=None, person_min_weight=0.5)),
-    "HOG people only, score >= 1.0": ("default", replace(DEFAULT, frontal=None, profile=None)),
-    "frontal + profile + HOG >= 0.5": ("default", replace(DEFAULT, person_min_weight=0.5)),
-    "frontal + profile + HOG >= 1.5": ("default", replace(DEFAULT, person_min_weight=1.5)),
+    "chosen: alt2 >3 + profile >5 + HOG >= 2.0": ("alt2", DEFAULT),
+    "frontal default >3": ("default", replace(DEFAULT, frontal=FRONTALS["default"], profile=None, person_min_weight=None)),
+    "frontal default >5": ("default", replace(DEFAULT, frontal=FRONTALS["default"], frontal_neighbors=5, profile=None,
+                                              person_min_weight=None)),
+    "frontal default >8": ("default", replace(DEFAULT, frontal=FRONTALS["default"], frontal_neighbors=8, profile=None,
+                                              person_min_weight=None)),
+    "frontal alt2 >3": ("alt2", replace(DEFAULT, profile=None, person_min_weight=None)),
+    "frontal alt2 >5": ("alt2", replace(DEFAULT, frontal_neighbors=5, profile=None, person_min_weight=None)),
+    "profile >5 (both sides) only": ("alt2", replace(DEFAULT, frontal=None, person_min_weight=None)),
+    "alt2 >3 + profile >5": ("alt2", replace(DEFAULT, person_min_weight=None)),
+    "alt2 >3 + profile >3": ("alt2", replace(DEFAULT, profile_neighbors=3, person_min_weight=None)),
+    "HOG people only, score >= 1.0": ("alt2", replace(DEFAULT, frontal=None, profile=None, person_min_weight=1.0)),
+    "HOG people only, score >= 2.0": ("alt2", replace(DEFAULT, frontal=None, profile=None)),
+    "alt2 >3 + profile >5 + HOG >= 1.0": ("alt2", replace(DEFAULT, person_min_weight=1.0)),
+    "alt2 >3 + profile >5 + HOG >= 1.5": ("alt2", replace(DEFAULT, person_min_weight=1.5)),
 }
 
 
-def _analyse(job: tuple[bytes, tuple[int, int], str, bool]) -> tuple[RawDetections, RawDetections | None]:
-    data, size, mode, with_alt2 = job
+def _analyse(job: tuple[bytes, tuple[int, int], str, bool]) -> dict[str, RawDetections]:
+    """Raw candidates per frontal cascade; profile and HOG are run once and shared by both."""
+    data, size, mode, with_both = job
     im = Image.frombytes(mode, size, data)
     grey, _ = prepare(im, DEFAULT)
-    return raw_detections(grey, PERMISSIVE), (raw_detections(grey, ALT2) if with_alt2 else None)
+    out = {"alt2": raw_detections(grey, replace(PERMISSIVE, frontal=FRONTALS["alt2"]))}
+    if with_both:
+        other = raw_detections(grey, replace(PERMISSIVE, frontal=FRONTALS["default"], profile=None,
+                                             person_min_weight=None))
+        out["default"] = replace(out["alt2"], frontal=other.frontal)
+    return out
 
 
-def measure(samples: list[Sample], raws: list[tuple[RawDetections, RawDetections | None]],
-            which: str, config: DetectorConfig) -> Figures:
+def measure(samples: list[Sample], raws: list[dict[str, RawDetections]], which: str,
+            config: DetectorConfig) -> Figures:
     flagged: dict[str, bool] = {}
-    for s, (raw, raw_alt2) in zip(samples, raws):
-        r = raw_alt2 if which == "alt2" else raw
-        assert r is not None
-        flagged[s.name] = decide(r, s.image.size, config).likely_skipped is not None
+    for s, raw in zip(samples, raws):
+        flagged[s.name] = decide(raw[which], s.image.size, config).likely_skipped is not None
     faces = [s for s in samples if s.group == "face"]
     nones = [s for s in samples if s.group == "none"]
     tp = sum(flagged[s.name] for s in faces)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from PIL import Image, ImageOps
 
@@ -93,8 +93,9 @@ class _Models:
 @lru_cache(maxsize=8)
 def _models(frontal: str | None, profile: str | None, hog: bool) -> _Models:
     """Load the models once per process (a worker analyses many images with one load)."""
-    import cv2
+    import cv2 as _cv2
 
+    cv2: Any = _cv2  # the wheel's stubs miss `cv2.data` and the HOG helpers
     base = Path(cv2.data.haarcascades)
     models = _Models()
     if frontal:
@@ -289,7 +290,7 @@ def _grey(im: Image.Image) -> Image.Image:
     if im.mode == "L":
         return im
     if im.mode.startswith("I;16") or im.mode in ("I", "F"):
-        low, high = im.getextrema()
+        low, high = cast("tuple[float, float]", im.getextrema())
         span = (high - low) or 1
         return im.convert("F").point(lambda v: (v - low) * 255.0 / span).convert("L")
     if im.mode in ("RGBA", "LA", "PA", "P"):

@@ -19,7 +19,7 @@ from studio.core.checks.pool import CheckPool, FileFailure
 from studio.core.curation.moderation import DETECTOR_VERSION, detect_file
 from studio.core.store.moderation_flags import ModerationRepository
 from studio.core.store.project_store import ProjectStore
-from studio.core.tasks import CancelToken, ProgressCallable
+from studio.core.tasks import CancelToken, ProgressCallable, no_progress
 
 BATCH_ROWS = 16
 BATCH_SECONDS = 0.5
@@ -74,7 +74,7 @@ def run_moderation(
     repo = ModerationRepository(store)
     todo = repo.pending(DETECTOR_VERSION)
     report = ModerationReport()
-    say = progress or (lambda done, total, message="": None)
+    say: ProgressCallable = progress or no_progress
     say(0, len(todo), "Looking for faces and people")
     if not todo:
         report.seconds = time.monotonic() - started
