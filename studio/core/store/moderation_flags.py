@@ -17,12 +17,20 @@ from __future__ import annotations
 
 import json
 import time
+import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from studio.core.store.project_store import ProjectStore
+
+class _Store(Protocol):
+    """What the repository needs of a ProjectStore (not imported: the store imports this module)."""
+
+    conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
 
 # A WHERE fragment over `images` (unqualified column names): the image is flagged, not dismissed.
 FLAGGED_SQL = (
@@ -71,9 +79,17 @@ class ModerationCounts:
 
 
 class ModerationRepository:
-    def __init__(self, store: ProjectStore) -> None:
+    def __init__(self, store: _Store) -> None:
         self.store = store
         self.conn = store.conn
+
+    def _select_in(self, sql: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows of `sql` (whose `{}` is an IN list) for all `values`, in chunks under SQLite's limit."""
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), 900):
+            chunk = list(values[start : start + 900])
+            rows += self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+        return rows
 
     # -- the stage's side --------------------------------------------------------------------------
 
@@ -88,9 +104,14 @@ class ModerationRepository:
             "GROUP BY i.fingerprint",
             (detector,),
         ).fetchall()
-        ids = [r[1] for r in rows]
-        by_id = {row.id: row for row in self.store.images(ids)}
-        out = [PendingFile(fp, image_id, str(by_id[image_id].abs_path)) for fp, image_id in rows if image_id in by_id]
+        paths = {
+            r[0]: str(Path(r[1]) / r[2])
+            for r in self._select_in(
+                "SELECT i.id, r.path, i.rel_path FROM images i JOIN roots r ON r.id = i.root_id WHERE i.id IN ({})",
+                [r[1] for r in rows],
+            )
+        }
+        out = [PendingFile(fp, image_id, paths[image_id]) for fp, image_id in rows if image_id in paths]
         out.sort(key=lambda p: p.path)
         return out
 
@@ -107,7 +128,7 @@ class ModerationRepository:
         ]
         if not rows:
             return
-        with self.store._tx():
+        with self.store.transaction():
             self.conn.executemany(
                 "INSERT OR REPLACE INTO moderation "
                 "(fingerprint, detector, likely_skipped, boxes_json, width, height, checked_at) "
@@ -117,14 +138,14 @@ class ModerationRepository:
 
     def image_ids_with(self, fingerprints: Sequence[str]) -> list[int]:
         """Images (present or not) whose content is one of `fingerprints`: what a batch changed."""
-        rows = self.store._select_in("SELECT id FROM images WHERE fingerprint IN ({})", list(fingerprints))
+        rows = self._select_in("SELECT id FROM images WHERE fingerprint IN ({})", list(fingerprints))
         return [r[0] for r in rows]
 
     # -- the user's side ---------------------------------------------------------------------------
 
     def flags(self, image_ids: Sequence[int]) -> dict[int, ModerationFlag]:
         """Predictions for the given images that passed the checks (dismissed ones included)."""
-        rows = self.store._select_in(
+        rows = self._select_in(
             "SELECT i.id, m.likely_skipped, m.boxes_json, d.fingerprint IS NOT NULL, m.width, m.height FROM images i "
             "JOIN moderation m ON m.fingerprint = i.fingerprint "
             "LEFT JOIN moderation_dismissed d ON d.fingerprint = i.fingerprint "
@@ -168,13 +189,13 @@ class ModerationRepository:
     def set_dismissed(self, image_ids: Iterable[int], dismissed: bool) -> list[int]:
         """Mark the flags of these images as wrong (or not); returns every image id that changed
         with them (identical copies share the mark, since they share the content)."""
-        fps = [r[0] for r in self.store._select_in(
+        fps = [r[0] for r in self._select_in(
             "SELECT DISTINCT fingerprint FROM images WHERE fingerprint IS NOT NULL AND id IN ({})", list(image_ids)
         )]
         if not fps:
             return []
         now = time.time()
-        with self.store._tx():
+        with self.store.transaction():
             if dismissed:
                 self.conn.executemany(
                     "INSERT OR IGNORE INTO moderation_dismissed (fingerprint, dismissed_at) VALUES (?, ?)",
