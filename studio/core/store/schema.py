@@ -189,7 +189,6 @@ _V4: list[str] = [
 # Version 5: Azure deployments this project created.
 _V5: list[str] = []
 # Version 6: moderation-skip predictions (face / person) and the user's overrides.
-<<<<<<< HEAD
 # Keyed by the file's content fingerprint: a cache (a moved or copied file is not analysed again, a
 # changed file is) that also covers identical copies. `detector` names the model and settings that
 # produced the row; rows of another detector are recomputed. A dismissal ("this flag is wrong") is
@@ -210,10 +209,6 @@ _V6: list[str] = [
         dismissed_at REAL NOT NULL
     )""",
 ]
-# Version 7: perceptual hashes and duplicate decisions.
-_V7: list[str] = []
-=======
-_V6: list[str] = []
 # Version 7: perceptual hashes and duplicate decisions (owned by core/curation duplicates).
 # `phash` is the 64-bit dHash as a signed integer (SQLite's INTEGER), NULL until the deep check ran.
 # `duplicate_ignored` holds images the user declared "not a duplicate": grouping leaves them alone.
@@ -224,7 +219,6 @@ _V7: list[str] = [
         at REAL NOT NULL
     )""",
 ]
->>>>>>> main
 
 MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 SCHEMA_VERSION = len(MIGRATIONS)
