@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from studio.core.curation.moderation_stage import run_moderation
 from studio.core.finetune_data import DatasetSummary, skip_risk_text
 from studio.core.scan.project_scan import scan_project
+from studio.core.splits.project_splits import set_split_fractions
 from studio.core.store.moderation_flags import SKIP_LIMIT
 from studio.core.store.project_store import ProjectStore
 from studio.resource_paths import resource_path
@@ -125,6 +126,8 @@ def labeled_project(tmp_path) -> Path:
         store.set_label([i for n, i in ids.items() if n.startswith("leaf_0")], a.id)
         store.set_label([i for n, i in ids.items() if not n.startswith("leaf_0")], b.id)
         run_moderation(store)
+        # No held-out test split here: only uploaded examples are at risk, and both people photos should be.
+        set_split_fractions(store, test_fraction=0.0)
     return path
 
 
