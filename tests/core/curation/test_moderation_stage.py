@@ -139,3 +139,23 @@ def test_cli_check_moderation_adds_likely_skipped_and_boxes(project, tmp_path, c
     assert main(["check", str(folder), "--json"]) == 0
     plain = json.loads(capsys.readouterr().out)
     assert "likely_skipped" not in plain["files"]["astronaut.jpg"] and "likely_skipped" not in plain["summary"]
+
+
+def test_cli_moderation_lists_flags_and_marks_them_wrong(project, capsys):
+    path = str(project.path)
+    project.close()
+    assert main(["moderation", path, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {i["image"] for i in data["images"]} == {"astronaut.jpg", "copy of astronaut.jpg", "portrait.jpg"}
+    assert all(i["likely_skipped"] == "face" and i["boxes"] for i in data["images"])
+    assert data["stage"]["analysed"] == 5 and data["dismissed"] == 0
+    assert main(["moderation", path, "--wrong", "portrait.jpg"]) == 0
+    assert "marked 1 image(s) as wrong" in capsys.readouterr().out
+    assert main(["moderation", path, "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert {i["image"] for i in again["images"]} == {"astronaut.jpg", "copy of astronaut.jpg"}
+    assert again["dismissed"] == 1 and again["stage"]["analysed"] == 0  # cached
+    assert main(["moderation", path, "--right", "portrait.jpg"]) == 0
+    capsys.readouterr()
+    with ProjectStore.open(path) as store:
+        assert ModerationRepository(store).counts().face == 3
