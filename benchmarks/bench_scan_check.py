@@ -208,8 +208,8 @@ def bare_decode(fn, files: list[str], out: Path | None = None) -> float:
 
 def scan_header_stage(root: Path, work: Path, run: int) -> tuple[float, float]:
     """Seconds until the header stage finished, and until the first batch was in the project."""
-    from studio.core.project_scan import scan_project
-    from studio.core.project_store import ProjectStore
+    from studio.core.scan.project_scan import scan_project
+    from studio.core.store.project_store import ProjectStore
     from studio.core.tasks import CancelToken
 
     project = work / f"header_{run}.studio"
@@ -233,7 +233,7 @@ def scan_header_stage(root: Path, work: Path, run: int) -> tuple[float, float]:
 
 
 def deep_checks(files: list[str], thumb_dir: Path | None) -> float:
-    from studio.core.check_pool import CheckPool, DeepTask
+    from studio.core.checks.pool import CheckPool, DeepTask
 
     tasks = [DeepTask(f"t{i}", Path(p)) for i, p in enumerate(files)]
     start = time.perf_counter()
@@ -307,8 +307,8 @@ def main() -> int:
     figures["b_bare_full_decode_s"] = bare_decode(_bare_full_decode, subset)
 
     # full first scan, then (c) rescans of the unchanged, fully checked folder
-    from studio.core.project_scan import scan_project
-    from studio.core.project_store import ProjectStore
+    from studio.core.scan.project_scan import scan_project
+    from studio.core.store.project_store import ProjectStore
 
     store = ProjectStore.create(work / "full.studio", [root])
     start = time.perf_counter()

@@ -76,8 +76,8 @@ def generate_corpus(count: int) -> Path:
 
 def build_projects(images: Path, big: int) -> tuple[Path, Path]:
     from studio.core.models import CheckResult
-    from studio.core.project_scan import scan_project
-    from studio.core.project_store import FileRecord, ProjectStore
+    from studio.core.scan.project_scan import scan_project
+    from studio.core.store.project_store import FileRecord, ProjectStore
 
     if WORK.exists():
         shutil.rmtree(WORK)
@@ -146,13 +146,13 @@ def run_child(name: str, **kwargs: object) -> dict:
 
 
 def _app():  # type: ignore[no-untyped-def]
-    from studio.ui.app import make_app
+    from studio.ui.app.main import make_app
 
     return make_app([])
 
 
 def _window(thumb_dir: str):  # type: ignore[no-untyped-def]
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.main_window import MainWindow
 
     w = MainWindow(thumb_dir=Path(thumb_dir), auto_scan=False, restore_layout=False)
     w.resize(*WINDOW)
@@ -222,8 +222,8 @@ def child_startup_bare(args: dict) -> dict:
 
 
 def child_startup_app(args: dict) -> dict:
-    from studio.ui.app import make_app
-    from studio.ui.main_window import MainWindow
+    from studio.ui.app.main import make_app
+    from studio.ui.window.main_window import MainWindow
 
     app = make_app([])
     w = MainWindow(thumb_dir=Path(args["thumb_dir"]), auto_scan=False, restore_layout=False)
@@ -245,7 +245,7 @@ def child_open(args: dict) -> dict:
     w = _window(args["thumb_dir"])
     # The app imports the store module (sqlite-utils) on a thread right after its window appears
     # (app.install_finetune_later); do the same here so the timing is the opening itself.
-    import studio.core.project_store  # noqa: F401
+    import studio.core.store.project_store  # noqa: F401
 
     app.processEvents()
     t0 = time.perf_counter()

@@ -80,9 +80,9 @@ REQUIRED_FILES = {
 REQUIRED_MODULES = [
     "keyring.backends.SecretService", "keyring.backends.Windows", "keyring.backends.macOS",
     "keyring.backends.kwallet", "keyring.backends.chainer", "openai", "azure.identity", "truststore",
-    "certifi", "studio.service.credentials", "studio.core.check_pool",
+    "certifi", "studio.service.credentials", "studio.core.checks.pool",
 ] + (["secretstorage", "jeepney"] if sys.platform.startswith("linux") else [])
-GUI_ONLY_MODULES = ["studio.ui.app", "studio.ui.self_test", "studio.ui.main_window"]
+GUI_ONLY_MODULES = ["studio.ui.app.main", "studio.ui.app.self_test", "studio.ui.window.main_window"]
 
 
 # ------------------------------------------------------------------------------------------------ runner
@@ -186,7 +186,7 @@ def last_json_object(text: str) -> Any:
 def _inline_deep_limit() -> int:
     """Above this many files the core runs deep checks in worker processes (read from the source if present)."""
     try:
-        from studio.core.check_pool import INLINE_DEEP_LIMIT
+        from studio.core.checks.pool import INLINE_DEEP_LIMIT
     except ImportError:
         return 4
     return int(INLINE_DEEP_LIMIT)

@@ -39,8 +39,8 @@ def main() -> int:
     from PySide6.QtTest import QTest
 
     from studio.core.demo_dataset import ensure_demo_project
-    from studio.ui.app import make_app
-    from studio.ui.main_window import MainWindow
+    from studio.ui.app.main import make_app
+    from studio.ui.window.main_window import MainWindow
 
     app = make_app([])
     if dark:

@@ -13,7 +13,7 @@ from studio.core import label_io
 from studio.core.errors import StudioError
 from studio.core.models import ImageFilter
 from studio.core.models import PROJECT_SUFFIX
-from studio.core.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -99,7 +99,7 @@ def _print_json(data: Any) -> None:
 
 
 def _scan(store: ProjectStore, deep: bool) -> dict[str, Any]:
-    from studio.core.project_scan import scan_project
+    from studio.core.scan.project_scan import scan_project
 
     report = scan_project(store, deep=deep, progress=stderr_progress("scan"))
     return report.as_dict() if hasattr(report, "as_dict") else dict(vars(report))
@@ -109,7 +109,7 @@ def _scan(store: ProjectStore, deep: bool) -> dict[str, Any]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from studio.core.project_scan import check_folder
+    from studio.core.scan.project_scan import check_folder
 
     path: Path = args.path
     if not path.exists():

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from studio.cli.project_commands import stderr_progress
-from studio.core import job_records as jr
+from studio.core.store import job_records as jr
 from studio.core.errors import StudioError
-from studio.core.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="write the chat-format JSONL dataset (+ manifest and report) to a folder")
@@ -198,7 +198,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 def cmd_login(args: argparse.Namespace) -> int:
     from studio.service.credentials import CredentialStore, resolve_credentials
-    from studio.service.providers import DEFAULT_AZURE_API_VERSION, ServiceProfile, test_connection
+    from studio.service.profile import DEFAULT_AZURE_API_VERSION, ServiceProfile, test_connection
 
     if args.provider == "openai":
         if args.entra:
@@ -244,7 +244,7 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 
 def _profile_from_args(args: argparse.Namespace, store: ProjectStore):
-    from studio.service.providers import DEFAULT_AZURE_API_VERSION, ServiceProfile, profile_from_env, project_profile
+    from studio.service.profile import DEFAULT_AZURE_API_VERSION, ServiceProfile, profile_from_env, project_profile
 
     auth = {"auth": "entra", "entra_method": args.entra.replace("-", "_")} if getattr(args, "entra", None) else {}
     if args.demo:
@@ -278,9 +278,9 @@ def _credentials(profile):
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from studio.service.providers import save_project_profile
-    from studio.service.submission import retry_submission, submit
-    from studio.service.submit_params import SubmitParams
+    from studio.service.profile import save_project_profile
+    from studio.service.submit.submission import retry_submission, submit
+    from studio.service.submit.params import SubmitParams
 
     with _open(args.project) as store:
         progress = stderr_progress("submit")
@@ -289,7 +289,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
             sub = jr.get_submission(store, args.resume)
             if sub is None:
                 raise StudioError(f"There is no submission {args.resume} in this project (see 'studio-cli jobs').")
-            from studio.service.providers import ServiceProfile
+            from studio.service.profile import ServiceProfile
 
             profile = ServiceProfile.from_dict(sub.profile)
             job_id = retry_submission(store, args.resume, _credentials(profile), progress=progress, warn=warn)
@@ -339,8 +339,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def _refresh(store: ProjectStore) -> None:
-    from studio.service.job_monitor import JobMonitor
-    from studio.service.providers import ServiceProfile
+    from studio.service.jobs.monitor import JobMonitor
+    from studio.service.profile import ServiceProfile
 
     monitors: dict[str, JobMonitor] = {}
 
@@ -384,8 +384,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def _watch(store: ProjectStore, job_id: str, interval: float) -> int:
-    from studio.service.job_monitor import JobMonitor
-    from studio.service.providers import ServiceProfile
+    from studio.service.jobs.monitor import JobMonitor
+    from studio.service.profile import ServiceProfile
 
     job = jr.get_job(store, job_id)
     if job is None or not job.profile:

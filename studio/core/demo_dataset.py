@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter
 
 from studio.core.models import PROJECT_SUFFIX
-from studio.core.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore
 from studio.core.tasks import CancelToken, no_progress
 
 DEMO_CLASSES: tuple[str, ...] = ("circle", "square", "triangle")
@@ -146,7 +146,7 @@ def create_demo_project(
     cancel: CancelToken | None = None,
 ) -> Path:
     """Generate the images, create the project, scan and check it, and pre-label some images."""
-    from studio.core.project_scan import scan_project  # deferred: pulls in the checkers
+    from studio.core.scan.project_scan import scan_project  # deferred: pulls in the checkers
 
     project_path, images_dir = Path(project_path), Path(images_dir)
     demo = generate_demo_images(images_dir)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from studio.core.errors import StudioError
 from studio.core.models import ImageFilter, LabelChange
-from studio.core.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore
 
 CSV_PATH_COLUMNS = ("path", "file", "filename", "image", "rel_path")
 CSV_LABEL_COLUMNS = ("label", "class", "class_name", "category")

@@ -35,11 +35,11 @@ see `faults`. Assertions: `srv.state.jobs_created`, `.files_created`, `.uploads_
 Only stdlib and Pillow are used here: no core, service or Qt imports.
 """
 
-from .clock import ManualClock
-from .faults import Fault, Faults
-from .image_screening import MODERATION_MARKERS
-from .runner import DEFAULT_PORT, DEMO_STEP_SECONDS, main, run_emulator, serve_forever
-from .server import DEFAULT_STEP_SECONDS, EmulatorServer
+from studio.emulator.state.clock import ManualClock
+from studio.emulator.http.faults import Fault, Faults
+from studio.emulator.training.image_screening import MODERATION_MARKERS
+from studio.emulator.runner import DEFAULT_PORT, DEMO_STEP_SECONDS, main, run_emulator, serve_forever
+from studio.emulator.http.server import DEFAULT_STEP_SECONDS, EmulatorServer
 
 __all__ = [
     "DEFAULT_PORT",

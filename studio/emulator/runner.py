@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .image_screening import MODERATION_MARKERS
-from .server import EmulatorServer
+from studio.emulator.training.image_screening import MODERATION_MARKERS
+from studio.emulator.http.server import EmulatorServer
 
 DEFAULT_PORT = 8765
 DEMO_STEP_SECONDS = 0.5

@@ -24,7 +24,7 @@ import keyring.errors
 from studio.core.errors import CredentialError
 
 if TYPE_CHECKING:
-    from studio.service.providers import ServiceProfile
+    from studio.service.profile import ServiceProfile
 
 KEYRING_SERVICE = "vision-finetune-studio"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from PIL import Image
 
 from studio.core.models import CheckResult, Verdict
-from studio.core.project_store import FileRecord, ProjectStore
-from studio.service.submit_params import SubmitParams
+from studio.core.store.project_store import FileRecord, ProjectStore
+from studio.service.submit.params import SubmitParams
 
 MAGENTA = (255, 0, 255)
 

@@ -4,8 +4,8 @@ import io
 import json
 
 from studio.cli.main import main
-from studio.core import job_records as jr
-from studio.core.project_store import ProjectStore
+from studio.core.store import job_records as jr
+from studio.core.store.project_store import ProjectStore
 
 
 def run(argv, capsys):

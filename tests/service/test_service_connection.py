@@ -2,14 +2,14 @@
 
 import pytest
 
-from studio.core import job_records as jr
-from studio.core.project_store import ProjectStore
+from studio.core.store import job_records as jr
+from studio.core.store.project_store import ProjectStore
 from studio.emulator import EmulatorServer
 from studio.service import demo
 from studio.service.credentials import Credentials, resolve_credentials
-from studio.service.job_monitor import JobMonitor
-from studio.service.providers import ServiceProfile, list_fine_tuned_models, test_connection
-from studio.service.submission import submit
+from studio.service.jobs.monitor import JobMonitor
+from studio.service.profile import ServiceProfile, list_fine_tuned_models, test_connection
+from studio.service.submit.submission import submit
 
 from service_helpers import fast_params
 

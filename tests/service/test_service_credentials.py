@@ -9,7 +9,7 @@ from studio.core.errors import CredentialError
 from studio.service.credentials import (
     KEYRING_SERVICE, Credentials, CredentialStore, Secret, resolve_credentials, safe_backend,
 )
-from studio.service.providers import ServiceProfile
+from studio.service.profile import ServiceProfile
 
 KEY = "sk-test-SECRET-0123456789"
 AZURE = ServiceProfile(kind="azure", endpoint="https://Res.openai.azure.com/")

@@ -2,16 +2,16 @@
 
 import pytest
 
-from studio.core import job_records as jr
+from studio.core.store import job_records as jr
 from studio.core.errors import ServiceError
-from studio.core.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore
 from studio.core.tasks import CancelToken, Cancelled
 from studio.emulator import EmulatorServer, ManualClock
 from studio.service.credentials import Credentials
-from studio.service.job_monitor import JobMonitor
-from studio.service.providers import ServiceProfile
+from studio.service.jobs.monitor import JobMonitor
+from studio.service.profile import ServiceProfile
 from studio.service.retry import RetryPolicy
-from studio.service.submission import retry_submission, submit
+from studio.service.submit.submission import retry_submission, submit
 
 from service_helpers import fast_params
 
@@ -176,8 +176,8 @@ def test_lost_create_response_is_found_again_by_refresh(emulator, project_path):
 
 
 def test_a_file_the_service_rejects_is_reported_with_its_reason(emulator, tmp_path):
-    from studio.service.file_upload import upload_file, wait_until_processed
-    from studio.service.providers import make_client
+    from studio.service.submit.file_upload import upload_file, wait_until_processed
+    from studio.service.profile import make_client
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\nnot json\n' * 6)
@@ -196,8 +196,8 @@ def test_emulator_command_reports_a_busy_port(emulator, capsys):
 
 
 def test_a_rejected_dataset_is_exported_and_uploaded_afresh_on_retry(emulator, project_path, monkeypatch):
-    from studio.service import submission
-    from studio.service.file_upload import FileRejected
+    from studio.service.submit import submission
+    from studio.service.submit.file_upload import FileRejected
 
     real_wait = submission.wait_until_processed
     calls = []

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from studio.core import job_records as jr
+from studio.core.store import job_records as jr
 from studio.core.models import ImageFilter
-from studio.core.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore
 
 
 def make_store(tmp_path: Path, n: int = 3) -> ProjectStore:
@@ -15,7 +15,7 @@ def make_store(tmp_path: Path, n: int = 3) -> ProjectStore:
     for i in range(n):
         Image.new("RGB", (8, 8), (i * 40, 0, 0)).save(root / f"{i}.png")
     store = ProjectStore.create(tmp_path / "p.studio", [root])
-    from studio.core.project_store import FileRecord
+    from studio.core.store.project_store import FileRecord
 
     store.upsert_files(store.roots()[0].id, [FileRecord(f"{i}.png", 10, 1, None) for i in range(n)])
     return store

@@ -2,8 +2,8 @@
 
 import pytest
 
-from studio.service.submit_params import InvalidParameter, SubmitParams
-from studio.service.training_metrics import metric_point, parse_results_csv
+from studio.service.submit.params import InvalidParameter, SubmitParams
+from studio.service.jobs.training_metrics import metric_point, parse_results_csv
 
 
 def test_valid_parameters_pass_and_build_the_method_hyperparameters():

@@ -7,7 +7,7 @@ import pytest
 
 from studio.core.errors import ServiceError
 from studio.service.credentials import Credentials
-from studio.service.providers import ServiceProfile, make_client, profile_from_env
+from studio.service.profile import ServiceProfile, make_client, profile_from_env
 
 KEY = "sk-provider-SECRET-42"
 

@@ -8,12 +8,12 @@ import keyring
 import keyring.backends.fail
 
 from studio.cli.main import main
-from studio.core.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore
 from studio.emulator import EmulatorServer
 from studio.service.credentials import CredentialStore, Credentials
-from studio.service.job_monitor import JobMonitor
-from studio.service.providers import ServiceProfile, test_connection
-from studio.service.submission import submit
+from studio.service.jobs.monitor import JobMonitor
+from studio.service.profile import ServiceProfile, test_connection
+from studio.service.submit.submission import submit
 
 from service_helpers import fast_params, make_labeled_project
 

@@ -1,6 +1,6 @@
 """The skip-report parser against the shapes of text the service (and our emulator) produce."""
 
-from studio.service.skip_report import parse_skip_lines, parse_skip_report
+from studio.service.jobs.skip_report import parse_skip_lines, parse_skip_report
 
 AZURE_FAILURE = (
     "Training file: Preprocessing Summary: The provided data failed validation. Number of skipped "

@@ -2,14 +2,14 @@
 
 import pytest
 
-from studio.core import job_records as jr
+from studio.core.store import job_records as jr
 from studio.core.models import ImageFilter
-from studio.core.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore
 from studio.service.credentials import Credentials
-from studio.service import job_monitor
-from studio.service.job_monitor import JobMonitor
-from studio.service.providers import ServiceProfile
-from studio.service.submission import submit
+from studio.service.jobs import monitor as job_monitor
+from studio.service.jobs.monitor import JobMonitor
+from studio.service.profile import ServiceProfile
+from studio.service.submit.submission import submit
 
 from service_helpers import fast_params, make_labeled_project
 

@@ -10,8 +10,8 @@ import pytest
 from qt_isolation import qt_settings_in_tmp  # noqa: F401 - autouse fixture
 from PIL import Image
 
-from studio.core.project_scan import scan_project
-from studio.core.project_store import ProjectStore
+from studio.core.scan.project_scan import scan_project
+from studio.core.store.project_store import ProjectStore
 
 CLASSES = ("cat", "dog", "bird")
 
@@ -86,7 +86,7 @@ def db(project) -> Db:
 
 @pytest.fixture
 def window(qtbot, tmp_path, project):
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.main_window import MainWindow
 
     w = MainWindow(thumb_dir=tmp_path / "thumbs", auto_scan=False, restore_layout=False)
     qtbot.addWidget(w)

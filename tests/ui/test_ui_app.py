@@ -14,7 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 
 from studio import __version__
-from studio.ui.main_window import MainWindow
+from studio.ui.window.main_window import MainWindow
 from tests.ui.conftest import Db, make_project, write_images
 
 K = Qt.Key
@@ -30,7 +30,7 @@ def new_window(qtbot, tmp_path, **kw) -> MainWindow:
 
 
 def test_version(capsys):
-    from studio.ui.app import main
+    from studio.ui.app.main import main
 
     assert main(["--version"]) == 0
     assert __version__ in capsys.readouterr().out
@@ -40,7 +40,7 @@ def test_self_test_reports_json_and_exit_code(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
     report_file = tmp_path / "report.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "studio.ui.app", "--self-test", "--report", str(report_file)],
+        [sys.executable, "-m", "studio.ui.app.main", "--self-test", "--report", str(report_file)],
         capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,
     )
     report = json.loads(proc.stdout)
@@ -155,9 +155,9 @@ def test_scan_can_be_cancelled_from_the_status_bar(qtbot, tmp_path):
 
 
 def test_demo_flag_opens_the_demo_project_ready_for_labeling(qtbot, tmp_path, monkeypatch):
-    from studio.ui import app as app_module
+    from studio.ui.app import main as app_module
 
-    from studio.ui import app_settings
+    from studio.ui.app import settings as app_settings
 
     monkeypatch.setattr(app_settings, "data_dir", lambda: tmp_path)
     args, _ = app_module._parse(["--demo", "--no-scan"])

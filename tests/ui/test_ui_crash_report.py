@@ -6,7 +6,7 @@ import sys
 
 from PySide6.QtCore import QTimer
 
-from studio.ui import crash_report
+from studio.ui.app import crash_report
 
 
 def test_uncaught_exception_in_a_slot_is_logged_and_shown(qtbot, monkeypatch):

@@ -8,11 +8,11 @@ import time
 from PySide6.QtCore import QCoreApplication
 
 from studio.core.models import ImageFilter
-from studio.core.project_store import ProjectStore
-from studio.ui import thumbnails
-from studio.ui.grid_model import IdRole, ImageGridModel, RowRole
-from studio.ui.session import ProjectSession
-from studio.ui.thumbnails import ThumbnailCache, row_thumb_key
+from studio.core.store.project_store import ProjectStore
+from studio.ui.grid import thumbnails
+from studio.ui.grid.model import IdRole, ImageGridModel, RowRole
+from studio.ui.labeling.session import ProjectSession
+from studio.ui.grid.thumbnails import ThumbnailCache, row_thumb_key
 
 
 def test_model_passes_qt_model_tester_through_changes(qtmodeltester, project):
@@ -104,7 +104,7 @@ def test_thumbnails_cached_on_disk_and_never_regenerated_for_unchanged_files(qap
     changed = rows[0]
     os.utime(changed.abs_path, ns=(changed.mtime_ns + 10**9, changed.mtime_ns + 10**9))
     with ProjectStore.open(project) as store:
-        from studio.core.project_scan import scan_project
+        from studio.core.scan.project_scan import scan_project
 
         scan_project(store, deep=False)
         fresh = store.image(changed.id)
@@ -120,7 +120,7 @@ def test_undecodable_file_gets_no_preview_not_a_crash(qapp, tmp_path):
     path = make_project(tmp_path, n=1, extra=("broken.jpg",))
     (tmp_path / "images" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     with ProjectStore.open(path) as store:
-        from studio.core.project_scan import scan_project
+        from studio.core.scan.project_scan import scan_project
 
         scan_project(store, deep=False)
         row = next(r for r in store.iter_images() if r.rel_path == "broken.jpg")
@@ -137,7 +137,7 @@ def test_undecodable_file_gets_no_preview_not_a_crash(qapp, tmp_path):
 def test_exif_orientation_is_applied_in_thumbnails_and_viewer(qapp, tmp_path):
     from PIL import Image
 
-    from studio.ui.image_cache import decode_for_viewer
+    from studio.ui.grid.image_cache import decode_for_viewer
     from PySide6.QtCore import QSize
 
     path = tmp_path / "rotated.jpg"
@@ -152,7 +152,7 @@ def test_exif_orientation_is_applied_in_thumbnails_and_viewer(qapp, tmp_path):
 
 
 def test_thumbnail_cache_is_trimmed_least_recently_used_first(tmp_path):
-    from studio.ui.thumbnails import prune_cache_dir
+    from studio.ui.grid.thumbnails import prune_cache_dir
 
     for i in range(10):
         path = tmp_path / f"t{i}.jpg"

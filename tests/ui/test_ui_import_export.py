@@ -70,9 +70,9 @@ def test_unreadable_csv_is_a_banner_not_a_crash(qtbot, window, db, tmp_path, mon
 
 
 def test_import_from_class_subfolders(qtbot, tmp_path, monkeypatch):
-    from studio.core.project_scan import scan_project
-    from studio.core.project_store import ProjectStore
-    from studio.ui.main_window import MainWindow
+    from studio.core.scan.project_scan import scan_project
+    from studio.core.store.project_store import ProjectStore
+    from studio.ui.window.main_window import MainWindow
     from tests.ui.conftest import Db, write_images
 
     folder = tmp_path / "sorted"

@@ -157,7 +157,7 @@ def test_viewer_labels_and_advances(qtbot, window, db):
 
 def test_double_click_opens_viewer_with_flag_reason(qtbot, tmp_path):
     from tests.ui.conftest import make_project
-    from studio.ui.main_window import MainWindow
+    from studio.ui.window.main_window import MainWindow
 
     path = make_project(tmp_path / "p", n=3, extra=("scan.gif",))
     w = MainWindow(thumb_dir=tmp_path / "thumbs", auto_scan=False, restore_layout=False)

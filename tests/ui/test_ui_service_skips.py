@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 
-from studio.ui.main_window import MainWindow
+from studio.ui.window.main_window import MainWindow
 
 
 def _mark(project, names: list[str]) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps
 
 from studio.core.export.token_estimate import DETAILS, high_detail_size
-from studio.core.image_rules import MAX_IMAGE_BYTES, judge, verdict_message
+from studio.core.checks.rules import MAX_IMAGE_BYTES, judge, verdict_message
 from studio.core.models import Verdict
 
 LOW_DETAIL_PX = 512

@@ -32,7 +32,7 @@ from pathlib import Path
 from PIL import Image
 
 from studio.core.export.dataset_limits import DEFAULT_LIMITS, DatasetLimits
-from studio.core.image_rules import ALLOWED_FORMATS, ALLOWED_MODES, MAX_IMAGE_BYTES, bomb_pixel_threshold
+from studio.core.checks.rules import ALLOWED_FORMATS, ALLOWED_MODES, MAX_IMAGE_BYTES, bomb_pixel_threshold
 
 _ROLES = frozenset({"system", "user", "assistant", "tool"})
 _DETAILS = frozenset({"low", "high", "auto"})

@@ -18,12 +18,12 @@ from studio.core.export.plan import estimate_plan, plan_export
 from studio.core.export.prompts import SETTING_INSTRUCTION, SETTING_SYSTEM
 from studio.core.export.records import ExportItem, ExportOptions, ExportReport
 from studio.core.export.token_estimate import Estimate
-from studio.core.fingerprint import fingerprint
+from studio.core.scan.fingerprint import fingerprint
 from studio.core.models import ImageFilter
 from studio.core.tasks import CancelToken, ProgressFn, no_progress
 
 if TYPE_CHECKING:
-    from studio.core.project_store import ProjectStore
+    from studio.core.store.project_store import ProjectStore
 
 _ROWS_PER_QUERY = 2000
 

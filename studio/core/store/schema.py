@@ -1,0 +1,152 @@
+"""The project file's schema and its migrations.
+
+`PRAGMA user_version` holds the schema version. A migration is a list of SQL statements run in one
+transaction; a file from an older version is upgraded step by step when opened, and a file from a
+newer version is refused (we cannot know what it contains). `PRAGMA application_id` marks a SQLite
+file as a studio project so that opening some other database fails clearly instead of adding tables
+to it.
+"""
+
+from __future__ import annotations
+
+APPLICATION_ID = 0x56465453  # "VFTS"
+
+# Version 1: the first released schema. Kept verbatim forever: migrations build on it.
+_V1 = [
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)""",
+    """CREATE TABLE roots (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        added_at REAL NOT NULL
+    )""",
+    """CREATE TABLE classes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        position INTEGER NOT NULL,
+        shortcut TEXT,
+        color TEXT NOT NULL
+    )""",
+    """CREATE TABLE images (
+        id INTEGER PRIMARY KEY,
+        root_id INTEGER NOT NULL REFERENCES roots(id),
+        rel_path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        fingerprint TEXT,
+        format TEXT,
+        mode TEXT,
+        width INTEGER,
+        height INTEGER,
+        frames INTEGER,
+        verdict TEXT NOT NULL DEFAULT 'pending',
+        message TEXT NOT NULL DEFAULT '',
+        check_stage TEXT NOT NULL DEFAULT 'none',
+        class_id INTEGER REFERENCES classes(id),
+        excluded INTEGER NOT NULL DEFAULT 0,
+        missing INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (root_id, rel_path)
+    )""",
+    "CREATE INDEX images_class ON images(class_id)",
+    "CREATE INDEX images_verdict ON images(verdict)",
+    "CREATE INDEX images_fingerprint ON images(fingerprint)",
+    """CREATE TABLE label_audit (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL,
+        image_id INTEGER NOT NULL,
+        old_class_id INTEGER,
+        new_class_id INTEGER,
+        source TEXT NOT NULL,
+        at REAL NOT NULL
+    )""",
+    "CREATE INDEX label_audit_image ON label_audit(image_id)",
+    "CREATE INDEX label_audit_batch ON label_audit(batch_id)",
+    """CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT)""",
+]
+
+# Version 2: fine-tuning bookkeeping and service-reported skips.
+_V2 = [
+    "ALTER TABLE images ADD COLUMN service_skip TEXT",
+    """CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        state TEXT NOT NULL,
+        profile_json TEXT NOT NULL,
+        params_json TEXT NOT NULL,
+        export_dir TEXT,
+        training_file_id TEXT,
+        validation_file_id TEXT,
+        job_id TEXT,
+        error TEXT
+    )""",
+    """CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        submission_id INTEGER REFERENCES submissions(id),
+        profile_json TEXT NOT NULL,
+        base_model TEXT,
+        status TEXT NOT NULL,
+        created_at REAL,
+        finished_at REAL,
+        fine_tuned_model TEXT,
+        trained_tokens INTEGER,
+        training_file_id TEXT,
+        validation_file_id TEXT,
+        result_files_json TEXT,
+        error_json TEXT,
+        estimated_finish REAL,
+        raw_json TEXT,
+        updated_at REAL
+    )""",
+    """CREATE TABLE job_events (
+        id TEXT NOT NULL,
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        created_at REAL NOT NULL,
+        level TEXT NOT NULL,
+        type TEXT,
+        message TEXT NOT NULL,
+        data_json TEXT,
+        PRIMARY KEY (job_id, id)
+    )""",
+    """CREATE TABLE job_checkpoints (
+        id TEXT NOT NULL,
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        created_at REAL,
+        step_number INTEGER,
+        model_id TEXT,
+        metrics_json TEXT,
+        PRIMARY KEY (job_id, id)
+    )""",
+    """CREATE TABLE job_metrics (
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        step INTEGER NOT NULL,
+        train_loss REAL,
+        train_accuracy REAL,
+        valid_loss REAL,
+        valid_accuracy REAL,
+        full_valid_loss REAL,
+        full_valid_accuracy REAL,
+        total_steps INTEGER,
+        PRIMARY KEY (job_id, step)
+    )""",
+    """CREATE TABLE service_skips (
+        job_id TEXT NOT NULL,
+        image_id INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        line_number INTEGER,
+        PRIMARY KEY (job_id, image_id)
+    )""",
+]
+
+# Versions 3-7 are this round's features; each list is owned by one feature and filled in by it.
+# Version 3: stored train / validation / test splits.
+_V3: list[str] = []
+# Version 4: evaluation runs and their stored answers.
+_V4: list[str] = []
+# Version 5: Azure deployments this project created.
+_V5: list[str] = []
+# Version 6: moderation-skip predictions (face / person) and the user's overrides.
+_V6: list[str] = []
+# Version 7: perceptual hashes and duplicate decisions.
+_V7: list[str] = []
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+SCHEMA_VERSION = len(MIGRATIONS)

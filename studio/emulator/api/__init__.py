@@ -1,0 +1,1 @@
+"""The emulated API areas, one module per area (files, uploads, fine-tuning jobs, ...)."""

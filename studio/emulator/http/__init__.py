@@ -1,0 +1,1 @@
+"""The emulator's HTTP plumbing: server, request handling, auth, faults, URL styles, errors."""

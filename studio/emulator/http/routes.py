@@ -1,0 +1,54 @@
+"""Which handler serves which method and resource path (the same for all three URL styles)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from studio.emulator.api import files as files_api
+from studio.emulator.api import jobs as jobs_api
+from studio.emulator.api import uploads as uploads_api
+from studio.emulator.http.errors import not_found
+from studio.emulator.http.request import ApiRequest, ApiResponse
+from studio.emulator.state.store import EmulatorState
+from studio.emulator.http.faults import Faults
+
+_ID = r"(?P<{}>[^/]+)"
+_FILE = _ID.format("file_id")
+_UPLOAD = _ID.format("upload_id")
+_JOB = _ID.format("job_id")
+
+Handler = Callable[..., ApiResponse]
+
+_ROUTES: list[tuple[str, str, Handler]] = [
+    ("POST", "/files", files_api.create_file),
+    ("GET", "/files", files_api.list_files),
+    ("GET", f"/files/{_FILE}", files_api.retrieve_file),
+    ("DELETE", f"/files/{_FILE}", files_api.delete_file),
+    ("GET", f"/files/{_FILE}/content", files_api.file_content),
+    ("POST", "/uploads", uploads_api.create_upload),
+    ("POST", f"/uploads/{_UPLOAD}/parts", uploads_api.add_part),
+    ("POST", f"/uploads/{_UPLOAD}/complete", uploads_api.complete_upload),
+    ("POST", f"/uploads/{_UPLOAD}/cancel", uploads_api.cancel_upload),
+    ("POST", "/fine_tuning/jobs", jobs_api.create_job),
+    ("GET", "/fine_tuning/jobs", jobs_api.list_jobs),
+    ("GET", f"/fine_tuning/jobs/{_JOB}", jobs_api.retrieve_job),
+    ("GET", f"/fine_tuning/jobs/{_JOB}/events", jobs_api.list_events),
+    ("GET", f"/fine_tuning/jobs/{_JOB}/checkpoints", jobs_api.list_checkpoints),
+    ("POST", f"/fine_tuning/jobs/{_JOB}/cancel", jobs_api.cancel_job),
+    ("POST", f"/fine_tuning/jobs/{_JOB}/pause", jobs_api.pause_job),
+    ("POST", f"/fine_tuning/jobs/{_JOB}/resume", jobs_api.resume_job),
+]
+_COMPILED = [(method, re.compile(pattern), handler) for method, pattern, handler in _ROUTES]
+_NEEDS_FAULTS = {jobs_api.create_job}
+
+
+def dispatch(state: EmulatorState, faults: Faults, request: ApiRequest) -> ApiResponse:
+    for method, pattern, handler in _COMPILED:
+        match = pattern.fullmatch(request.url.resource_path)
+        if match is None or method != request.method:
+            continue
+        if handler in _NEEDS_FAULTS:
+            return handler(state, request, faults)
+        return handler(state, request, **match.groupdict())
+    raise not_found(f"Invalid URL ({request.method} {request.url.resource_path})")

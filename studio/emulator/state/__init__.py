@@ -1,0 +1,1 @@
+"""What the emulator remembers: records, blobs, ids and its clock."""

@@ -1,0 +1,1 @@
+"""How an emulated fine-tuning job behaves: validation, plan, timeline, metrics, skips."""

@@ -1,0 +1,1 @@
+"""Following fine-tuning jobs: monitor, sync into the project, metrics and skip reports."""

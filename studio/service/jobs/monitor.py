@@ -1,0 +1,305 @@
+"""Follow fine-tuning jobs: status, events, metrics, checkpoints, results, skipped images.
+
+`JobMonitor.poll(job_id)` asks the service once and stores everything new in the project (via
+`job_records`), then returns a `JobSnapshot` built from the project records, so a view can render the
+same way whether the data came in this second or before the last restart.
+
+Network trouble is a state, not an exception: a poll that cannot reach the service returns a
+snapshot with `connection="reconnecting"` and `retry_in` (growing back-off, or what a 429 asked for);
+the next successful poll clears it. Only answers that retrying cannot fix (bad credentials, unknown
+job) raise `ServiceError`.
+
+Status is an open string: Azure adds `pending` and `paused`, and anything new the service invents
+is shown as is; only succeeded / failed / cancelled are terminal.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import openai
+
+from studio.core.store import job_records as jr
+from studio.core.tasks import CancelToken, Cancelled
+from studio.service.credentials import Credentials
+from studio.service.jobs.sync import checkpoint_record, event_metric, event_record, record_job
+from studio.service.profile import ServiceProfile, make_client
+from studio.service.retry import RetryPolicy, call_with_retry, is_retryable, sleep_cancellable, wait_before_retry
+from studio.service.errors import describe, service_error
+from studio.service.jobs.skip_report import record_skips
+from studio.service.submit.submission import METADATA_KEY
+from studio.service.jobs.training_metrics import parse_results_csv
+
+EVENT_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class JobSnapshot:
+    """A job as the project knows it after one poll, plus what that poll added."""
+
+    job: jr.JobRecord
+    new_events: list[jr.JobEvent] = field(default_factory=list)
+    new_metrics: list[jr.MetricPoint] = field(default_factory=list)
+    checkpoints: list[jr.CheckpointRecord] = field(default_factory=list)
+    connection: str = "ok"  # "ok" | "reconnecting"
+    retry_in: float | None = None
+    message: str | None = None  # why we are reconnecting, for a status line
+    skipped_images: int = 0  # images newly marked as skipped by this poll
+    step: int | None = None
+    total_steps: int | None = None
+
+    @property
+    def status(self) -> str:
+        return self.job.status
+
+    @property
+    def terminal(self) -> bool:
+        return self.job.terminal
+
+    @property
+    def reconnecting(self) -> bool:
+        return self.connection == "reconnecting"
+
+
+class JobMonitor:
+    """Polls jobs of one service profile. Thread-compatible: one poll at a time per monitor."""
+
+    def __init__(
+        self,
+        store: Any,
+        profile: ServiceProfile,
+        credentials: Credentials,
+        *,
+        client: openai.OpenAI | None = None,
+        backoff: RetryPolicy = RetryPolicy(base_delay=2.0, max_delay=60.0),
+    ) -> None:
+        self.store = store
+        self.profile = profile
+        self.credentials = credentials
+        self._client = client
+        self._backoff = backoff
+        self._failures = 0
+        self._known_events: dict[str, set[str]] = {}
+        self._results_loaded: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> openai.OpenAI:
+        if self._client is None:
+            self._client = make_client(self.profile, self.credentials)
+        return self._client
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        # One quick retry inside a poll; longer outages are the reconnecting state's job.
+        return call_with_retry(fn, policy=RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=0.5))
+
+    # -- polling ------------------------------------------------------------------------------------
+
+    def poll(self, job_id: str) -> JobSnapshot:
+        with self._lock:
+            try:
+                snapshot = self._poll(job_id)
+            except Exception as error:  # noqa: BLE001
+                if not is_retryable(error):
+                    raise service_error(error, self.profile, f"check job {job_id}", self.credentials) from None
+                self._failures += 1
+                delay = wait_before_retry(self._backoff, self._failures, error)
+                job = jr.get_job(self.store, job_id) or _placeholder(job_id)
+                return JobSnapshot(
+                    job=job,
+                    checkpoints=jr.checkpoints(self.store, job_id),
+                    connection="reconnecting",
+                    retry_in=delay,
+                    message=describe(error, self.profile, "check the job", self.credentials),
+                    **_progress(self.store, job_id),
+                )
+            self._failures = 0
+            return snapshot
+
+    def _poll(self, job_id: str) -> JobSnapshot:
+        job = self._call(lambda: self.client.fine_tuning.jobs.retrieve(job_id))
+        known = jr.get_job(self.store, job_id)
+        record = record_job(self.store, job, self.profile if known is None or not known.profile else None)
+        new_events = self._fetch_new_events(job_id)
+        jr.add_events(self.store, new_events)
+        new_metrics = [m for m in (event_metric(e) for e in new_events) if m is not None]
+        if new_metrics:
+            jr.add_metrics(self.store, job_id, new_metrics)
+        checkpoints = self._fetch_checkpoints(job_id)
+        if checkpoints:
+            jr.add_checkpoints(self.store, checkpoints)
+        skipped = self._record_skips(record, new_events)
+        if record.status == "succeeded" and job_id not in self._results_loaded:
+            self._load_results(record)
+        return JobSnapshot(
+            job=jr.get_job(self.store, job_id),
+            new_events=sorted(new_events, key=lambda e: (e.created_at, e.id)),
+            new_metrics=sorted(new_metrics, key=lambda m: m.step),
+            checkpoints=jr.checkpoints(self.store, job_id),
+            skipped_images=skipped,
+            **_progress(self.store, job_id),
+        )
+
+    def _fetch_new_events(self, job_id: str) -> list[jr.JobEvent]:
+        """Events not yet recorded. Pages newest-first until it meets a known event (or the end)."""
+        known = self._known_events.get(job_id)
+        if known is None:
+            known = self._known_events[job_id] = jr.known_event_ids(self.store, job_id)
+        new: list[jr.JobEvent] = []
+        after: str | None = None
+        while True:
+            kwargs = {"limit": EVENT_PAGE} | ({"after": after} if after else {})
+            page = self._call(lambda: self.client.fine_tuning.jobs.list_events(job_id, **kwargs))
+            items = [event_record(job_id, e) for e in page.data]
+            fresh = [e for e in items if e.id not in known and e.id not in {n.id for n in new}]
+            new.extend(fresh)
+            newest_first = all(a.created_at >= b.created_at for a, b in zip(items, items[1:]))
+            if not items or not page.has_more or (newest_first and len(fresh) < len(items)):
+                break
+            after = items[-1].id
+        known.update(e.id for e in new)
+        return new
+
+    def _fetch_checkpoints(self, job_id: str) -> list[jr.CheckpointRecord]:
+        out: list[jr.CheckpointRecord] = []
+        after: str | None = None
+        while True:
+            kwargs = {"limit": 100} | ({"after": after} if after else {})
+            page = self._call(lambda: self.client.fine_tuning.jobs.checkpoints.list(job_id, **kwargs))
+            out.extend(checkpoint_record(job_id, c) for c in page.data)
+            if not page.data or not page.has_more:
+                return out
+            after = page.data[-1].id
+
+    def _record_skips(self, job: jr.JobRecord, new_events: list[jr.JobEvent]) -> int:
+        texts = [(e.message, None) for e in new_events if e.level in ("warn", "warning", "error")]
+        if job.error and job.error.get("message"):
+            param = str(job.error.get("param") or "")
+            texts.append((job.error["message"], "validation" if "validation" in param else None))
+        if not texts:
+            return 0
+        submission = jr.job_submission(self.store, job.id)
+        export_dir = submission.export_dir if submission else None
+        return sum(record_skips(self.store, job.id, text, export_dir, hint or "training") for text, hint in texts)
+
+    def _load_results(self, job: jr.JobRecord) -> None:
+        for file_id in job.result_files[:1]:
+            content = self._call(lambda: self.client.files.content(file_id))
+            points = parse_results_csv(content.content if hasattr(content, "content") else content.read())
+            if points:
+                jr.add_metrics(self.store, job.id, points)
+        self._results_loaded.add(job.id)
+
+    # -- actions ------------------------------------------------------------------------------------
+
+    def _act(self, job_id: str, verb: str, fn: Callable[[], Any]) -> jr.JobRecord:
+        try:
+            job = call_with_retry(fn)
+        except Exception as error:  # noqa: BLE001
+            raise service_error(error, self.profile, f"{verb} job {job_id}", self.credentials) from None
+        return record_job(self.store, job)
+
+    def pause(self, job_id: str) -> jr.JobRecord:
+        return self._act(job_id, "pause", lambda: self.client.fine_tuning.jobs.pause(job_id))
+
+    def resume(self, job_id: str) -> jr.JobRecord:
+        return self._act(job_id, "resume", lambda: self.client.fine_tuning.jobs.resume(job_id))
+
+    def cancel(self, job_id: str) -> jr.JobRecord:
+        return self._act(job_id, "cancel", lambda: self.client.fine_tuning.jobs.cancel(job_id))
+
+    # -- after a restart ----------------------------------------------------------------------------
+
+    def attach_all(self) -> list[jr.JobRecord]:
+        """This project's jobs that were still running when last seen, on this monitor's service."""
+        mine = self.profile.credential_account()
+        out = []
+        for job in jr.list_jobs(self.store, active_only=True):
+            try:
+                same = not job.profile or ServiceProfile.from_dict(job.profile).credential_account() == mine
+            except Exception:  # noqa: BLE001 - an unreadable profile is not ours to poll
+                same = False
+            if same:
+                out.append(job)
+        return out
+
+    def refresh_from_service(self, max_jobs: int = 500) -> list[jr.JobRecord]:
+        """Find this project's jobs on the service by their submission token and record them.
+
+        Covers a job whose create response was lost, and a project copied to another machine.
+        """
+        tokens = {s.params.get("submission_token"): s for s in jr.list_submissions(self.store)}
+        tokens.pop(None, None)
+        found: list[jr.JobRecord] = []
+        after: str | None = None
+        seen = 0
+        try:
+            while seen < max_jobs:
+                kwargs = {"limit": 100} | ({"after": after} if after else {})
+                page = call_with_retry(lambda: self.client.fine_tuning.jobs.list(**kwargs))
+                for job in page.data:
+                    seen += 1
+                    token = (getattr(job, "metadata", None) or {}).get(METADATA_KEY)
+                    sub = tokens.get(token)
+                    if sub is None:
+                        continue
+                    if not sub.job_id:
+                        jr.update_submission(self.store, sub.id, state="created", job_id=job.id, error=None)
+                    found.append(record_job(self.store, job, self.profile, submission_id=sub.id))
+                if not page.data or not page.has_more:
+                    break
+                after = page.data[-1].id
+        except Exception as error:  # noqa: BLE001
+            raise service_error(error, self.profile, "list fine-tuning jobs", self.credentials) from None
+        return found
+
+    # -- the CLI's loop -----------------------------------------------------------------------------
+
+    def watch(
+        self,
+        job_id: str,
+        on_update: Callable[[JobSnapshot], None],
+        interval: float = 5.0,
+        cancel: CancelToken | None = None,
+    ) -> JobSnapshot:
+        """Poll until the job is terminal (or `cancel`); calls `on_update` after every poll."""
+        while True:
+            snapshot = self.poll(job_id)
+            on_update(snapshot)
+            if snapshot.terminal and not snapshot.reconnecting:
+                return snapshot
+            try:
+                sleep_cancellable(snapshot.retry_in if snapshot.reconnecting else interval, cancel)
+            except Cancelled:
+                return snapshot
+
+
+def _placeholder(job_id: str) -> jr.JobRecord:
+    return jr.JobRecord(
+        id=job_id, submission_id=None, profile={}, base_model=None, status="unknown", created_at=None,
+        finished_at=None, fine_tuned_model=None, trained_tokens=None, training_file_id=None,
+        validation_file_id=None, result_files=[], error=None, estimated_finish=None, raw={}, updated_at=None,
+    )
+
+
+def _progress(store: Any, job_id: str) -> dict:
+    points = jr.metrics(store, job_id)
+    if not points:
+        return {"step": None, "total_steps": None}
+    total = next((p.total_steps for p in reversed(points) if p.total_steps), None)
+    return {"step": points[-1].step, "total_steps": total}
+
+
+def active_jobs(store: Any) -> list[jr.JobRecord]:
+    """Jobs to re-attach when a project opens (any service); see `JobMonitor.attach_all`."""
+    return jr.list_jobs(store, active_only=True)
+
+
+def poll_delay(snapshot: JobSnapshot, interval: float) -> float:
+    """How long a UI timer should wait before the next poll of this job."""
+    return snapshot.retry_in if snapshot.reconnecting and snapshot.retry_in is not None else interval
+

@@ -1,0 +1,68 @@
+"""Read training metrics wherever the service puts them: event data, checkpoint metrics, results CSV.
+
+The same numbers arrive under different names: events and checkpoints say
+`valid_mean_token_accuracy`, the documented results CSV says `validation_mean_token_accuracy`, and
+older files say `train_accuracy`. One alias table maps them all onto `MetricPoint`, so a chart never
+depends on which source a value came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Mapping
+
+from studio.core.store.job_records import MetricPoint
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "train_loss": ("train_loss", "training_loss"),
+    "train_accuracy": ("train_mean_token_accuracy", "train_accuracy", "training_accuracy"),
+    "valid_loss": ("valid_loss", "validation_loss"),
+    "valid_accuracy": ("valid_mean_token_accuracy", "validation_mean_token_accuracy", "valid_accuracy", "validation_accuracy"),
+    "full_valid_loss": ("full_valid_loss", "full_validation_loss"),
+    "full_valid_accuracy": ("full_valid_mean_token_accuracy", "full_validation_mean_token_accuracy", "full_valid_accuracy"),
+}
+
+
+def _number(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def metric_point(data: Mapping[str, object] | None, step: int | None = None) -> MetricPoint | None:
+    """A `MetricPoint` from a dict of metric values; None when it has no step or no metric at all."""
+    if not data:
+        return None
+    lowered = {str(k).strip().lower(): v for k, v in data.items()}
+    raw_step = _number(lowered.get("step")) if step is None else step
+    if raw_step is None:
+        return None
+    values: dict[str, float | None] = {}
+    for name, keys in _ALIASES.items():
+        values[name] = next((n for n in (_number(lowered.get(k)) for k in keys) if n is not None), None)
+    if all(v is None for v in values.values()):
+        return None
+    total = _number(lowered.get("total_steps"))
+    return MetricPoint(step=int(raw_step), total_steps=int(total) if total is not None else None, **values)
+
+
+def parse_results_csv(content: bytes | str) -> list[MetricPoint]:
+    """Rows of the results file, by header name; blank cells (steps without evaluation) are missing."""
+    text = content.decode("utf-8-sig", errors="replace") if isinstance(content, bytes) else content.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text))
+    points = []
+    for row in reader:
+        point = metric_point(row)
+        if point is not None:
+            points.append(point)
+    return points

@@ -1,0 +1,259 @@
+"""Which fine-tuning service to talk to, and the one function that builds its SDK client.
+
+All four kinds go through the official `openai` SDK and the same code path afterwards:
+- "openai":   `OpenAI(base_url=...)` (default https://api.openai.com/v1), API key, optional org/project.
+- "azure":    `AzureOpenAI(azure_endpoint, api_version)` — the dated API, needed for pause/resume and
+              training tiers; API key (`api-key` header) or Entra ID token provider.
+- "azure_v1": `OpenAI(base_url="<endpoint>/openai/v1/")` — Azure's v1 API; an Entra token provider
+              is passed as the callable `api_key`, which the SDK sends as a Bearer token.
+- "demo":     the project's own emulator, started in this process with its data kept in the user's
+              data folder, so a new user can try the whole flow without an account.
+
+A `ServiceProfile` holds no secret and is plain JSON, so callers may keep it in the project or in
+QSettings; the secret comes separately as `Credentials`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Mapping
+
+import openai
+
+from studio.core.errors import CredentialError, ServiceError
+from studio.service.credentials import Credentials
+
+KINDS = ("openai", "azure", "azure_v1", "demo")
+DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
+DEFAULT_TIMEOUT = 60.0
+
+BASE_MODELS = ("gpt-4o-2024-08-06", "gpt-4.1-2025-04-14")
+AZURE_TRAINING_TYPES = {"standard": None, "global": "globalstandard", "developer": "developerTier"}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProfile:
+    kind: str = "azure"
+    endpoint: str = ""  # openai: base URL; azure/azure_v1: resource endpoint (https://RES.openai.azure.com)
+    api_version: str = DEFAULT_AZURE_API_VERSION  # azure (dated) only
+    auth: str = "api_key"  # "api_key" | "entra" (azure kinds)
+    entra_method: str = "default"  # "default" | "browser" | "device_code"
+    tenant_id: str | None = None
+    organization: str | None = None  # openai only
+    project: str | None = None  # openai only
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ServiceError(f"Unknown service kind {self.kind!r}; choose one of: {', '.join(KINDS)}.")
+        if self.auth not in ("api_key", "entra"):
+            raise ServiceError(f"Unknown sign-in method {self.auth!r}; use an API key or Microsoft Entra ID.")
+        if self.kind in ("azure", "azure_v1") and not self.endpoint:
+            raise ServiceError(
+                "Azure OpenAI needs the resource endpoint, e.g. https://my-resource.openai.azure.com."
+            )
+
+    # -- serialisation ------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "ServiceProfile":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def from_json(cls, text: str) -> "ServiceProfile":
+        return cls.from_dict(json.loads(text))
+
+    # -- derived ------------------------------------------------------------------------------------
+
+    @property
+    def is_azure(self) -> bool:
+        return self.kind in ("azure", "azure_v1")
+
+    @property
+    def supports_pause(self) -> bool:
+        """Pause/resume is documented for the dated Azure API (2025-04-01-preview) and OpenAI."""
+        return self.kind != "azure" or self.api_version >= "2025-04-01"
+
+    @property
+    def supports_training_type(self) -> bool:
+        return self.is_azure
+
+    def resource_endpoint(self) -> str:
+        """The Azure resource root, without any /openai/... suffix."""
+        url = self.endpoint.strip().rstrip("/")
+        for suffix in ("/openai/v1", "/openai"):
+            if url.lower().endswith(suffix):
+                url = url[: -len(suffix)]
+        return url
+
+    def base_url(self) -> str:
+        """The URL an `OpenAI` client uses (openai and azure_v1 kinds)."""
+        if self.kind == "openai":
+            return (self.endpoint or DEFAULT_OPENAI_BASE_URL).rstrip("/")
+        if self.kind == "azure_v1":
+            return self.resource_endpoint() + "/openai/v1/"
+        raise ServiceError(f"A {self.kind} profile has no OpenAI-style base URL.")
+
+    def credential_account(self) -> str:
+        """Keyring user name: one key per resource, shared by Azure's dated and v1 APIs."""
+        family = "azure" if self.is_azure else self.kind
+        where = self.resource_endpoint() if self.is_azure else (self.endpoint or DEFAULT_OPENAI_BASE_URL)
+        return f"{family}:{where.rstrip('/').lower()}"
+
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.kind == "demo":
+            return "Demo service (local emulator)"
+        if self.kind == "openai":
+            return "OpenAI" if not self.endpoint or self.endpoint.rstrip("/") == DEFAULT_OPENAI_BASE_URL else f"OpenAI at {self.endpoint}"
+        host = self.resource_endpoint().split("//", 1)[-1]
+        return f"Azure OpenAI ({host}{', v1 API' if self.kind == 'azure_v1' else ''})"
+
+    def with_name(self, name: str) -> "ServiceProfile":
+        return replace(self, name=name)
+
+
+def profile_from_env(env: Mapping[str, str] | None = None) -> ServiceProfile | None:
+    """The profile the SDK's standard environment variables describe, if any (used by the CLI)."""
+    env = os.environ if env is None else env
+    azure = env.get("AZURE_OPENAI_ENDPOINT", "").strip()
+    if azure:
+        return ServiceProfile(
+            kind="azure", endpoint=azure, api_version=env.get("OPENAI_API_VERSION", "").strip() or DEFAULT_AZURE_API_VERSION
+        )
+    base = env.get("OPENAI_BASE_URL", "").strip()
+    if base or env.get("OPENAI_API_KEY", "").strip():
+        return ServiceProfile(kind="openai", endpoint=base)
+    return None
+
+
+PROFILE_SETTING = "service.profile"
+
+
+def project_profile(store) -> ServiceProfile | None:
+    """The service profile last used with this project (saved by a submit), if any."""
+    saved = store.get_setting(PROFILE_SETTING, None)
+    try:
+        return ServiceProfile.from_dict(saved) if saved else None
+    except (ServiceError, TypeError):
+        return None
+
+
+def save_project_profile(store, profile: ServiceProfile) -> None:
+    """Remember the profile in the project (non-secret JSON only)."""
+    store.set_setting(PROFILE_SETTING, profile.to_dict())
+
+
+def make_client(
+    profile: ServiceProfile,
+    credentials: Credentials,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> openai.OpenAI:
+    """An SDK client for the profile. `max_retries=0`: `retry.call_with_retry` is the only retry policy."""
+    common = {"max_retries": 0, "timeout": timeout}
+    if profile.kind == "azure":
+        if credentials.token_provider is not None:
+            return openai.AzureOpenAI(
+                azure_endpoint=profile.resource_endpoint(),
+                api_version=profile.api_version,
+                azure_ad_token_provider=credentials.token_provider,
+                **common,
+            )
+        return openai.AzureOpenAI(
+            azure_endpoint=profile.resource_endpoint(),
+            api_version=profile.api_version,
+            api_key=_key(credentials, profile),
+            **common,
+        )
+    if profile.kind == "demo":
+        from studio.service.demo import demo_base_url
+
+        return openai.OpenAI(base_url=demo_base_url(), api_key=_key(credentials, profile), **common)
+    api_key = credentials.token_provider if credentials.token_provider is not None else _key(credentials, profile)
+    extra = {}
+    if profile.kind == "openai":
+        extra = {"organization": profile.organization or None, "project": profile.project or None}
+    return openai.OpenAI(base_url=profile.base_url(), api_key=api_key, **extra, **common)
+
+
+def _key(credentials: Credentials, profile: ServiceProfile) -> str:
+    if credentials.api_key is None:
+        raise CredentialError(f"No API key for {profile.display_name()}. Sign in first.")
+    return credentials.api_key.reveal()
+
+
+# -- checks the settings dialog and the wizard call -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionResult:
+    ok: bool
+    message: str
+
+
+def test_connection(profile: ServiceProfile, credentials: Credentials) -> ConnectionResult:
+    """List one fine-tuning job: proves address, API version, credentials and permission in one call."""
+    from studio.service.retry import RetryPolicy, call_with_retry
+    from studio.service.errors import describe
+
+    try:
+        client = make_client(profile, credentials, timeout=20.0)
+        call_with_retry(lambda: client.fine_tuning.jobs.list(limit=1), policy=RetryPolicy(max_attempts=2))
+    except CredentialError as error:
+        return ConnectionResult(False, str(error))
+    except Exception as error:  # noqa: BLE001 - every failure becomes a message for the user
+        return ConnectionResult(False, describe(error, profile, "list fine-tuning jobs", credentials))
+    return ConnectionResult(True, f"Connected to {profile.display_name()}.")
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite the name
+
+
+@dataclass(frozen=True, slots=True)
+class FineTunedModel:
+    """A model this account already fine-tuned: a valid base for continuous fine-tuning."""
+
+    model_id: str
+    base_model: str
+    job_id: str
+    created_at: int
+
+
+def list_fine_tuned_models(
+    profile: ServiceProfile, credentials: Credentials, *, max_jobs: int = 500
+) -> list[FineTunedModel]:
+    """Succeeded jobs' `fine_tuned_model`, newest first, looking at up to `max_jobs` jobs."""
+    from studio.service.retry import call_with_retry
+    from studio.service.errors import service_error
+
+    client = make_client(profile, credentials)
+    found: list[FineTunedModel] = []
+    after: str | None = None
+    seen = 0
+    try:
+        while seen < max_jobs:
+            kwargs = {"limit": 100} | ({"after": after} if after else {})
+            page = call_with_retry(lambda: client.fine_tuning.jobs.list(**kwargs))
+            for job in page.data:
+                seen += 1
+                if job.status == "succeeded" and job.fine_tuned_model:
+                    found.append(FineTunedModel(job.fine_tuned_model, job.model, job.id, job.created_at))
+            if not page.data or not page.has_more:
+                break
+            after = page.data[-1].id
+    except Exception as error:  # noqa: BLE001
+        raise service_error(error, profile, "list your fine-tuned models", credentials) from None
+    found.sort(key=lambda m: m.created_at, reverse=True)
+    return found

@@ -1,0 +1,1 @@
+"""From a labeled project to a created fine-tuning job: parameters, uploads, submission."""

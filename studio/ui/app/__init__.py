@@ -1,0 +1,1 @@
+"""Application start-up: entry point, settings, theme, crash reporting, self-test."""

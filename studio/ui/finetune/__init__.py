@@ -1,0 +1,1 @@
+"""Fine-tuning in the app: controller, credentials, sign-in, service settings."""

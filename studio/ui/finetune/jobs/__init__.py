@@ -1,0 +1,1 @@
+"""The jobs dock and job view: status, charts, checkpoints, events, polling."""

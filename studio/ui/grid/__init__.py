@@ -1,0 +1,1 @@
+"""The image grid: its model, view, thumbnails, image cache and filter bar."""

@@ -1,0 +1,1 @@
+"""Side panels: classes and checks."""
