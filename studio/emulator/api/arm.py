@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from studio.emulator.api_errors import ApiError
-from studio.emulator.api_request import ApiResponse
-from studio.emulator.model_names import VISION_BASE_MODELS
+from studio.emulator.http.errors import ApiError
+from studio.emulator.http.request import ApiResponse
+from studio.emulator.training.model_names import VISION_BASE_MODELS
 from studio.emulator.state.arm_store import (
     FINE_TUNED_SKUS,
     Account,
@@ -42,8 +42,8 @@ from studio.emulator.state.arm_store import (
 )
 
 if TYPE_CHECKING:
-    from studio.emulator.emulator_state import EmulatorState
-    from studio.emulator.faults import Faults
+    from studio.emulator.state.store import EmulatorState
+    from studio.emulator.http.faults import Faults
 
 ARM_PREFIX = "/subscriptions"
 PROVIDER = "Microsoft.CognitiveServices"
@@ -316,15 +316,14 @@ def get_deployment(state: "EmulatorState", arm: ArmStore, request: ArmRequest, s
     return _ok(_deployment_json(acct, record, arm, request.now))
 
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def _deployable_models(state: "EmulatorState", now: float) -> set[str]:
-    """Base vision models, plus Azure fine-tuned models and their checkpoints of succeeded jobs."""
+    """Base vision models, plus fine-tuned models and their checkpoints of succeeded jobs (of either
+    flavor: the demo trains through /v1 and deploys through ARM)."""
     models = set(VISION_BASE_MODELS)
     for job in state.jobs.values():
-        if not job.azure:
-            continue
         snap = state.snapshot(job, now)
         if snap.fine_tuned_model:
             models.add(snap.fine_tuned_model)
@@ -340,7 +339,7 @@ def put_deployment(state: "EmulatorState", arm: ArmStore, request: ArmRequest, s
         raise ArmError(*refusal)
     if not _NAME_RE.match(name):
         raise ArmError(400, "InvalidResourceName",
-                       f"The deployment name '{name}' is invalid: use 2-64 letters, digits, '-', '_' or '.', starting with a letter or digit.")
+                       f"The deployment name '{name}' is invalid: use up to 64 letters, digits, '-', '_' or '.', starting with a letter or digit.")
     body = request.json()
     sku_body = body.get("sku")
     props = body.get("properties")
