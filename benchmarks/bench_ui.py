@@ -146,7 +146,7 @@ def run_child(name: str, **kwargs: object) -> dict:
 
 
 def _app():  # type: ignore[no-untyped-def]
-    from studio.ui.app.main import make_app
+    from studio.ui.app.application import make_app
 
     return make_app([])
 
@@ -222,7 +222,7 @@ def child_startup_bare(args: dict) -> dict:
 
 
 def child_startup_app(args: dict) -> dict:
-    from studio.ui.app.main import make_app
+    from studio.ui.app.application import make_app
     from studio.ui.window.main_window import MainWindow
 
     app = make_app([])

@@ -198,7 +198,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 def cmd_login(args: argparse.Namespace) -> int:
     from studio.service.credentials import CredentialStore, resolve_credentials
-    from studio.service.profile import DEFAULT_AZURE_API_VERSION, ServiceProfile, test_connection
+    from studio.service.clients import test_connection
+    from studio.service.profile import DEFAULT_AZURE_API_VERSION, ServiceProfile
 
     if args.provider == "openai":
         if args.entra:

@@ -15,16 +15,14 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import keyring
 import keyring.backend
 import keyring.errors
 
 from studio.core.errors import CredentialError
-
-if TYPE_CHECKING:
-    from studio.service.profile import ServiceProfile
+from studio.service.profile import ServiceProfile
 
 KEYRING_SERVICE = "vision-finetune-studio"
 
@@ -160,7 +158,7 @@ class CredentialStore:
             "entered again after a restart."
         )
 
-    def save(self, profile: "ServiceProfile", key: str | Secret) -> bool:
+    def save(self, profile: ServiceProfile, key: str | Secret) -> bool:
         """Store the key; returns True when it went to the keyring, False when kept for the session."""
         secret = key if isinstance(key, Secret) else Secret(key)
         account = profile.credential_account()
@@ -177,7 +175,7 @@ class CredentialStore:
             _session[account] = secret
         return False
 
-    def load(self, profile: "ServiceProfile") -> Secret | None:
+    def load(self, profile: ServiceProfile) -> Secret | None:
         account = profile.credential_account()
         with _session_lock:
             if account in _session:
@@ -191,14 +189,14 @@ class CredentialStore:
             return None
         return Secret(value) if value else None
 
-    def source_of(self, profile: "ServiceProfile") -> str | None:
+    def source_of(self, profile: ServiceProfile) -> str | None:
         """"session", "keyring" or None: where `load` would find the key."""
         with _session_lock:
             if profile.credential_account() in _session:
                 return "session"
         return "keyring" if self.load(profile) is not None else None
 
-    def delete(self, profile: "ServiceProfile") -> None:
+    def delete(self, profile: ServiceProfile) -> None:
         account = profile.credential_account()
         with _session_lock:
             _session.pop(account, None)
@@ -288,7 +286,7 @@ def entra_token_provider(
 DEMO_API_KEY = "demo-local-key"  # the local emulator's key; not a secret
 
 
-def _env_key(profile: "ServiceProfile", env: Mapping[str, str]) -> str | None:
+def _env_key(profile: ServiceProfile, env: Mapping[str, str]) -> str | None:
     names = {
         "openai": ("OPENAI_API_KEY",),
         "azure": ("AZURE_OPENAI_API_KEY",),
@@ -302,7 +300,7 @@ def _env_key(profile: "ServiceProfile", env: Mapping[str, str]) -> str | None:
 
 
 def resolve_credentials(
-    profile: "ServiceProfile",
+    profile: ServiceProfile,
     store: CredentialStore | None = None,
     *,
     use_env: bool = False,

@@ -8,16 +8,11 @@ guarantees an endpoint will not echo a header back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import openai
 
 from studio.core.errors import ServiceError
-from studio.service.credentials import scrub
-
-if TYPE_CHECKING:
-    from studio.service.credentials import Credentials
-    from studio.service.profile import ServiceProfile
+from studio.service.credentials import Credentials, scrub
+from studio.service.profile import ServiceProfile
 
 
 def _server_message(error: openai.APIStatusError) -> str:
@@ -37,8 +32,8 @@ def _is_entra_failure(error: BaseException) -> bool:
     return isinstance(error, ClientAuthenticationError)
 
 
-def describe(error: BaseException, profile: "ServiceProfile", action: str = "contact the service",
-             credentials: "Credentials | None" = None) -> str:
+def describe(error: BaseException, profile: ServiceProfile, action: str = "contact the service",
+             credentials: Credentials | None = None) -> str:
     """A one-paragraph explanation: what happened while doing `action`, and what to do about it."""
     where = profile.display_name()
     if isinstance(error, openai.APITimeoutError):
@@ -85,8 +80,8 @@ def describe(error: BaseException, profile: "ServiceProfile", action: str = "con
     return scrub(text, credentials.secret_values() if credentials else ())
 
 
-def service_error(error: BaseException, profile: "ServiceProfile", action: str,
-                  credentials: "Credentials | None" = None) -> ServiceError:
+def service_error(error: BaseException, profile: ServiceProfile, action: str,
+                  credentials: Credentials | None = None) -> ServiceError:
     """A `ServiceError` carrying `describe(...)`; raise it `from None` so the SDK chain stays out of UI text."""
     if isinstance(error, ServiceError):
         return error

@@ -1,6 +1,8 @@
-"""Which fine-tuning service to talk to, and the one function that builds its SDK client.
+"""Which fine-tuning service to talk to: the `ServiceProfile` type, plain data without the SDK.
 
-All four kinds go through the official `openai` SDK and the same code path afterwards:
+A module of its own so everything that only names a service (settings, credentials, error texts,
+the UI's choices) can import it without importing `openai` (about a second) and without an import
+cycle; the SDK client is built from it in `studio.service.clients`. The four kinds:
 - "openai":   `OpenAI(base_url=...)` (default https://api.openai.com/v1), API key, optional org/project.
 - "azure":    `AzureOpenAI(azure_endpoint, api_version)` — the dated API, needed for pause/resume and
               training tiers; API key (`api-key` header) or Entra ID token provider.
@@ -20,15 +22,11 @@ import os
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Mapping
 
-import openai
-
-from studio.core.errors import CredentialError, ServiceError
-from studio.service.credentials import Credentials
+from studio.core.errors import ServiceError
 
 KINDS = ("openai", "azure", "azure_v1", "demo")
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
-DEFAULT_TIMEOUT = 60.0
 
 BASE_MODELS = ("gpt-4o-2024-08-06", "gpt-4.1-2025-04-14")
 AZURE_TRAINING_TYPES = {"standard": None, "global": "globalstandard", "developer": "developerTier"}
@@ -159,107 +157,3 @@ def project_profile(store) -> ServiceProfile | None:
 def save_project_profile(store, profile: ServiceProfile) -> None:
     """Remember the profile in the project (non-secret JSON only)."""
     store.set_setting(PROFILE_SETTING, profile.to_dict())
-
-
-def make_client(
-    profile: ServiceProfile,
-    credentials: Credentials,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> openai.OpenAI:
-    """An SDK client for the profile. `max_retries=0`: `retry.call_with_retry` is the only retry policy."""
-    common = {"max_retries": 0, "timeout": timeout}
-    if profile.kind == "azure":
-        if credentials.token_provider is not None:
-            return openai.AzureOpenAI(
-                azure_endpoint=profile.resource_endpoint(),
-                api_version=profile.api_version,
-                azure_ad_token_provider=credentials.token_provider,
-                **common,
-            )
-        return openai.AzureOpenAI(
-            azure_endpoint=profile.resource_endpoint(),
-            api_version=profile.api_version,
-            api_key=_key(credentials, profile),
-            **common,
-        )
-    if profile.kind == "demo":
-        from studio.service.demo import demo_base_url
-
-        return openai.OpenAI(base_url=demo_base_url(), api_key=_key(credentials, profile), **common)
-    api_key = credentials.token_provider if credentials.token_provider is not None else _key(credentials, profile)
-    extra = {}
-    if profile.kind == "openai":
-        extra = {"organization": profile.organization or None, "project": profile.project or None}
-    return openai.OpenAI(base_url=profile.base_url(), api_key=api_key, **extra, **common)
-
-
-def _key(credentials: Credentials, profile: ServiceProfile) -> str:
-    if credentials.api_key is None:
-        raise CredentialError(f"No API key for {profile.display_name()}. Sign in first.")
-    return credentials.api_key.reveal()
-
-
-# -- checks the settings dialog and the wizard call -------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionResult:
-    ok: bool
-    message: str
-
-
-def test_connection(profile: ServiceProfile, credentials: Credentials) -> ConnectionResult:
-    """List one fine-tuning job: proves address, API version, credentials and permission in one call."""
-    from studio.service.retry import RetryPolicy, call_with_retry
-    from studio.service.errors import describe
-
-    try:
-        client = make_client(profile, credentials, timeout=20.0)
-        call_with_retry(lambda: client.fine_tuning.jobs.list(limit=1), policy=RetryPolicy(max_attempts=2))
-    except CredentialError as error:
-        return ConnectionResult(False, str(error))
-    except Exception as error:  # noqa: BLE001 - every failure becomes a message for the user
-        return ConnectionResult(False, describe(error, profile, "list fine-tuning jobs", credentials))
-    return ConnectionResult(True, f"Connected to {profile.display_name()}.")
-
-
-test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite the name
-
-
-@dataclass(frozen=True, slots=True)
-class FineTunedModel:
-    """A model this account already fine-tuned: a valid base for continuous fine-tuning."""
-
-    model_id: str
-    base_model: str
-    job_id: str
-    created_at: int
-
-
-def list_fine_tuned_models(
-    profile: ServiceProfile, credentials: Credentials, *, max_jobs: int = 500
-) -> list[FineTunedModel]:
-    """Succeeded jobs' `fine_tuned_model`, newest first, looking at up to `max_jobs` jobs."""
-    from studio.service.retry import call_with_retry
-    from studio.service.errors import service_error
-
-    client = make_client(profile, credentials)
-    found: list[FineTunedModel] = []
-    after: str | None = None
-    seen = 0
-    try:
-        while seen < max_jobs:
-            kwargs = {"limit": 100} | ({"after": after} if after else {})
-            page = call_with_retry(lambda: client.fine_tuning.jobs.list(**kwargs))
-            for job in page.data:
-                seen += 1
-                if job.status == "succeeded" and job.fine_tuned_model:
-                    found.append(FineTunedModel(job.fine_tuned_model, job.model, job.id, job.created_at))
-            if not page.data or not page.has_more:
-                break
-            after = page.data[-1].id
-    except Exception as error:  # noqa: BLE001
-        raise service_error(error, profile, "list your fine-tuned models", credentials) from None
-    found.sort(key=lambda m: m.created_at, reverse=True)
-    return found

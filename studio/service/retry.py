@@ -1,6 +1,6 @@
 """One retry policy for every call to the fine-tuning service.
 
-The SDK clients are built with `max_retries=0` (see `providers.make_client`) so this module is the
+The SDK clients are built with `max_retries=0` (see `clients.make_client`) so this module is the
 only place that decides whether and when to try again. That keeps the behaviour visible (the UI can
 show "retrying in 4 s"), cancellable (a user who cancels does not wait out a 60 s back-off), and the
 same for every call, including multi-request flows like chunked uploads where the SDK's own retries

@@ -8,7 +8,8 @@ from studio.emulator import EmulatorServer
 from studio.service import demo
 from studio.service.credentials import Credentials, resolve_credentials
 from studio.service.jobs.monitor import JobMonitor
-from studio.service.profile import ServiceProfile, list_fine_tuned_models, test_connection
+from studio.service.clients import list_fine_tuned_models, test_connection
+from studio.service.profile import ServiceProfile
 from studio.service.submit.submission import submit
 
 from service_helpers import fast_params

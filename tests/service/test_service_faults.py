@@ -177,7 +177,7 @@ def test_lost_create_response_is_found_again_by_refresh(emulator, project_path):
 
 def test_a_file_the_service_rejects_is_reported_with_its_reason(emulator, tmp_path):
     from studio.service.submit.file_upload import upload_file, wait_until_processed
-    from studio.service.profile import make_client
+    from studio.service.clients import make_client
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\nnot json\n' * 6)

@@ -7,7 +7,8 @@ import pytest
 
 from studio.core.errors import ServiceError
 from studio.service.credentials import Credentials
-from studio.service.profile import ServiceProfile, make_client, profile_from_env
+from studio.service.clients import make_client
+from studio.service.profile import ServiceProfile, profile_from_env
 
 KEY = "sk-provider-SECRET-42"
 

@@ -12,7 +12,8 @@ from studio.core.store.project_store import ProjectStore
 from studio.emulator import EmulatorServer
 from studio.service.credentials import CredentialStore, Credentials
 from studio.service.jobs.monitor import JobMonitor
-from studio.service.profile import ServiceProfile, test_connection
+from studio.service.clients import test_connection
+from studio.service.profile import ServiceProfile
 from studio.service.submit.submission import submit
 
 from service_helpers import fast_params, make_labeled_project

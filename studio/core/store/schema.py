@@ -139,8 +139,44 @@ _V2 = [
 # Versions 3-7 are this round's features; each list is owned by one feature and filled in by it.
 # Version 3: stored train / validation / test splits.
 _V3: list[str] = []
-# Version 4: evaluation runs and their stored answers.
-_V4: list[str] = []
+# Version 4: evaluation runs and their stored answers (owned by core/evaluation).
+# An answer row is written the moment it arrives, so a stopped run resumes without paying twice;
+# `predicted_class_id` NULL = unparseable (or refused: `error`). Labels are NOT copied: metrics use
+# the current labels, so relabeling an image updates every run's counts.
+_V4: list[str] = [
+    """CREATE TABLE eval_runs (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        model TEXT NOT NULL,
+        deployment TEXT,
+        split TEXT NOT NULL,
+        state TEXT NOT NULL,
+        job_id TEXT,
+        spec_json TEXT NOT NULL,
+        profile_json TEXT NOT NULL,
+        image_ids_json TEXT NOT NULL,
+        shot_image_ids_json TEXT NOT NULL,
+        class_names_json TEXT NOT NULL,
+        max_tokens INTEGER NOT NULL,
+        error TEXT
+    )""",
+    """CREATE TABLE eval_answers (
+        run_id INTEGER NOT NULL REFERENCES eval_runs(id) ON DELETE CASCADE,
+        image_id INTEGER NOT NULL,
+        answer TEXT,
+        predicted_class_id INTEGER,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        latency_ms REAL,
+        error TEXT,
+        answered_at REAL NOT NULL,
+        PRIMARY KEY (run_id, image_id)
+    )""",
+    "CREATE INDEX eval_answers_image ON eval_answers(image_id)",
+]
 # Version 5: Azure deployments this project created.
 _V5: list[str] = [
     # One row per deployment the studio asked for, written BEFORE the request goes out so a crash never

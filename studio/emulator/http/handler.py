@@ -26,7 +26,7 @@ from studio.emulator.http.routes import dispatch
 from studio.emulator.http.url_styles import ParsedUrl, parse_url, require_api_version
 
 if TYPE_CHECKING:
-    from studio.emulator.http.server import EmulatorHTTPServer
+    from studio.emulator.http.httpd import EmulatorHTTPServer
 
 IDLE_CONNECTION_TIMEOUT_SECONDS = 30
 

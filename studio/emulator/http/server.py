@@ -11,49 +11,20 @@ really stops answering.
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterable
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from studio.emulator.state.clock import Clock, ManualClock, wall_clock
 from studio.emulator.state.store import EmulatorState
 from studio.emulator.http.faults import Faults
 from studio.emulator.http.handler import EmulatorRequestHandler
+from studio.emulator.http.httpd import EmulatorHTTPServer
 from studio.emulator.state.arm_store import ArmStore, ArmTiming
 from studio.emulator.state.records import Timing
 
 # Fast enough that a 10-example job finishes in well under a second of wall time.
 DEFAULT_STEP_SECONDS = 0.02
-
-
-class EmulatorHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], emulator: "EmulatorServer") -> None:
-        self.emulator = emulator
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, EmulatorRequestHandler)
-
-    def track_connection(self, conn: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.add(conn)
-
-    def untrack_connection(self, conn: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(conn)
-
-    def close_client_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class EmulatorServer:
@@ -75,7 +46,7 @@ class EmulatorServer:
         self.clock: Clock = clock if clock is not None else wall_clock
         self.faults = Faults()
         self.state = EmulatorState(self.clock, Timing.from_step_seconds(step_seconds), Path(data_dir) if data_dir is not None else None)
-        self._httpd = EmulatorHTTPServer((host, port), self)
+        self._httpd = EmulatorHTTPServer((host, port), self, EmulatorRequestHandler)
         self._host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self._thread: threading.Thread | None = None
         # Azure Resource Manager (deployments), served at the root of the same port.

@@ -25,7 +25,8 @@ from studio.core.store import job_records as jr
 from studio.core.tasks import CancelToken, Cancelled
 from studio.service.credentials import Credentials
 from studio.service.jobs.sync import checkpoint_record, event_metric, event_record, record_job
-from studio.service.profile import ServiceProfile, make_client
+from studio.service.clients import make_client
+from studio.service.profile import ServiceProfile
 from studio.service.retry import RetryPolicy, call_with_retry, is_retryable, sleep_cancellable, wait_before_retry
 from studio.service.errors import describe, service_error
 from studio.service.jobs.skip_report import record_skips

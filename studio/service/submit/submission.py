@@ -27,7 +27,8 @@ from studio.core.tasks import CancelToken, Cancelled, ProgressCallable, no_progr
 from studio.service.credentials import Credentials
 from studio.service.submit.file_upload import FileRejected, upload_file, wait_until_processed
 from studio.service.jobs.sync import record_job
-from studio.service.profile import ServiceProfile, make_client
+from studio.service.clients import make_client
+from studio.service.profile import ServiceProfile
 from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, create_once
 from studio.service.errors import service_error
 from studio.service.submit.params import SubmitParams

@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-from studio import APP_ID, APP_NAME, ORG_NAME, __version__
+from studio import APP_NAME, __version__
 
 
 def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -31,21 +31,6 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--report", type=Path, metavar="FILE", help="with --self-test: also write the JSON here")
     parser.add_argument("--no-scan", action="store_true", help="do not rescan the project's folders on open")
     return parser.parse_known_args(argv)
-
-
-def make_app(argv: list[str] | None = None):  # type: ignore[no-untyped-def]
-    """The QApplication with our names (QSettings/QStandardPaths use them) and style."""
-    from PySide6.QtWidgets import QApplication
-
-    from studio.ui.app.theme import apply_app_style
-
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "studio", *(argv or [])])
-    app.setOrganizationName(ORG_NAME)
-    app.setApplicationName(APP_ID)
-    app.setApplicationDisplayName(APP_NAME)
-    app.setApplicationVersion(__version__)
-    apply_app_style(app)
-    return app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         from studio.ui.app.self_test import run_self_test
 
         return run_self_test(report_file=args.report)
+
+    from studio.ui.app.application import make_app
 
     app = make_app(qt_args)
     window = open_window(args)
@@ -114,7 +101,7 @@ def install_finetune_later(window) -> None:  # type: ignore[no-untyped-def]
     def preload() -> None:
         try:
             import studio.core.store.project_store  # noqa: F401 - sqlite-utils (numpy), for the first open
-            import studio.service.profile  # noqa: F401 - the slow part (openai)
+            import studio.service.clients  # noqa: F401 - the slow part (openai)
         except Exception as exc:  # noqa: BLE001
             ready.done.emit(f"{type(exc).__name__}: {exc}")
         else:

@@ -50,7 +50,7 @@ def run_self_test(report_file: Path | None = None) -> int:
 
     from PySide6.QtCore import QSettings
 
-    from studio.ui.app.main import make_app
+    from studio.ui.app.application import make_app
 
     settings_dir = tempfile.mkdtemp(prefix="studio-self-test-settings-")
     # Never touch the user's recent projects or window layout.

@@ -26,9 +26,9 @@ from studio.service.profile import ServiceProfile
 from studio.service.retry import DEFAULT_POLICY, RetryPolicy
 from studio.service.submit.submission import start_submission, submit
 from studio.service.submit.params import SubmitParams
-from studio.ui.finetune import prefs as finetune_prefs
+from studio.ui.app import settings as app_settings
 from studio.ui.finetune.credentials import FinetuneCredentials
-from studio.ui.finetune.tasks import BackgroundTask
+from studio.ui.common.tasks import BackgroundTask
 from studio.ui.finetune.jobs.poller import JobPoller
 
 PROBLEM_RETRY_SECONDS = 60.0  # an answer retrying cannot fix (e.g. unknown job): ask again rarely
@@ -112,10 +112,10 @@ class FinetuneController(QObject):
 
     @property
     def profile(self) -> ServiceProfile:
-        return finetune_prefs.load_profile()
+        return app_settings.load_profile()
 
     def set_profile(self, profile: ServiceProfile) -> None:
-        finetune_prefs.save_profile(profile)
+        app_settings.save_profile(profile)
         self.profile_changed.emit(profile)
 
     def credentials_changed(self) -> None:

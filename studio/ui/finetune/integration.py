@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QDialog
 
 from studio.core.errors import StudioError
 from studio.service.profile import ServiceProfile
-from studio.ui.finetune import prefs as finetune_prefs
+from studio.ui.app import settings as app_settings
 from studio.ui.finetune.controller import FinetuneConfig, FinetuneController
 from studio.ui.finetune.credentials import FinetuneCredentials
 from studio.ui.finetune.service_settings import ServiceSettingsDialog
@@ -166,7 +166,7 @@ class FinetuneIntegration(QObject):
         return view
 
     def open_service_settings(self) -> bool:
-        profile = self.controller.profile if self.controller is not None else finetune_prefs.load_profile()
+        profile = self.controller.profile if self.controller is not None else app_settings.load_profile()
         dialog = ServiceSettingsDialog(self.credentials, profile, self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
@@ -177,7 +177,7 @@ class FinetuneIntegration(QObject):
             self.controller.set_profile(chosen)
             self.controller.credentials_changed()
         else:
-            finetune_prefs.save_profile(chosen)
+            app_settings.save_profile(chosen)
         return True
 
     def sign_in(self, profile: ServiceProfile) -> bool:

@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import StudioError
-from studio.service.profile import DEFAULT_AZURE_API_VERSION, ConnectionResult, ServiceProfile, test_connection
+from studio.service.clients import ConnectionResult, test_connection
+from studio.service.profile import DEFAULT_AZURE_API_VERSION, ServiceProfile
 from studio.ui.finetune.credentials import FinetuneCredentials
 from studio.ui.finetune.sign_in import SignInDialog
-from studio.ui.finetune.tasks import run_in_background
+from studio.ui.common.tasks import run_in_background
 
 SERVICE_CHOICES = (
     ("demo", "Demo (local emulator, no account needed)"),

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from studio.service.profile import ServiceProfile
 from studio.ui.finetune.credentials import FinetuneCredentials
-from studio.ui.finetune.tasks import run_in_background
+from studio.ui.common.tasks import run_in_background
 
 ENTRA_METHODS = (
     ("default", "Use my existing Azure sign-in (Azure CLI, environment, managed identity)"),

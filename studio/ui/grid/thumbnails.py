@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QRunnable, QSize, QStandardPaths, Qt, QThrea
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
 from studio.core.models import ImageRow, Verdict
-from studio.ui.common.workers import lower_thread_priority
+from studio.ui.common.tasks import lower_thread_priority
 
 THUMB_SIZE = 160
 _MAX_PENDING = 400

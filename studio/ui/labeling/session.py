@@ -17,6 +17,13 @@ from PySide6.QtGui import QUndoStack
 
 from studio.core.errors import StudioError
 from studio.core.models import ClassInfo, ImageFilter, ImageRow, LabelChange, Root
+from studio.ui.labeling.undo_commands import (
+    ClassEditCommand,
+    DeleteClassCommand,
+    ExcludeCommand,
+    LabelCommand,
+    MergeClassesCommand,
+)
 
 if TYPE_CHECKING:  # the store module imports sqlite-utils (and numpy): not needed to draw a window
     from studio.core.store.project_store import ProjectStore
@@ -177,22 +184,24 @@ class ProjectSession(QObject):
         try:
             return True, fn(*args)
         except StudioError as exc:
-            self.message.emit("error", str(exc))
+            self.report_error(str(exc))
             return False, None
+
+    def report_error(self, text: str) -> None:
+        """Show a refusal as a banner (also used by undo commands whose undo could not be saved)."""
+        self.message.emit("error", text)
 
     # ------------------------------------------------------------------ labels (undoable)
 
     def label(self, image_ids: Sequence[int], class_id: int | None) -> bool:
         """Label images (None clears); committed before this returns. False if it was refused."""
-        from studio.ui.labeling.undo_commands import LabelCommand
-
         ids = list(dict.fromkeys(image_ids))
         if not ids:
             return True
         if class_id is not None:
             class_id = self.resolve_class(class_id)
         after = dict.fromkeys(ids, class_id)
-        ok, change = self._try(self._apply_labels, after, "user")
+        ok, change = self._try(self.commit_labels, after, "user")
         if not ok:
             return False
         if any(change.before.get(i) != class_id for i in ids):
@@ -204,7 +213,12 @@ class ProjectSession(QObject):
         info = self.class_info(class_id)
         return f"Clear label of {what}" if info is None else f"Label {what} as '{info.name}'"
 
-    def _apply_labels(self, labels: dict[int, int | None], source: str = "undo") -> LabelChange:
+    # The commit_* methods and restore_class are the public API of the undo commands: each commits
+    # one change without pushing an undo step (the command doing the undo/redo is already on the
+    # stack), updates the counts and notifies the views. They raise StudioError; widgets call the
+    # undoable methods (label, set_excluded, merge_classes, delete_class, the class edits) instead.
+
+    def commit_labels(self, labels: dict[int, int | None], source: str = "undo") -> LabelChange:
         """Commit labels (ids already resolved), update counts, notify views. Raises StudioError."""
         labels = {i: (None if c is None else self.resolve_class(c)) for i, c in labels.items()}
         values = set(labels.values())
@@ -220,12 +234,10 @@ class ProjectSession(QObject):
         return change
 
     def set_excluded(self, image_ids: Sequence[int], excluded: bool) -> bool:
-        from studio.ui.labeling.undo_commands import ExcludeCommand
-
         ids = list(dict.fromkeys(image_ids))
         if not ids:
             return True
-        ok, before = self._try(self._apply_excluded, ids, excluded)
+        ok, before = self._try(self.commit_excluded, ids, excluded)
         if not ok:
             return False
         what = f"{len(ids)} image{'s' if len(ids) != 1 else ''}"
@@ -233,7 +245,7 @@ class ProjectSession(QObject):
         self.undo_stack.push(ExcludeCommand(self, before, excluded, text))
         return True
 
-    def _apply_excluded(self, ids: Sequence[int], excluded: bool) -> dict[int, bool]:
+    def commit_excluded(self, ids: Sequence[int], excluded: bool) -> dict[int, bool]:
         before = self._store.set_excluded(ids, excluded)
         moved = [i for i, was in before.items() if was != excluded]
         self.counts.excluded += len(moved) if excluded else -len(moved)
@@ -245,8 +257,6 @@ class ProjectSession(QObject):
     def apply_import(self, plan) -> bool:  # type: ignore[no-untyped-def]
         """Apply a previewed label import as one undoable step."""
         from studio.core.label_io import apply_import
-        from studio.ui.labeling.undo_commands import LabelCommand
-
         ok, change = self._try(apply_import, self._store, plan)
         if not ok:
             return False
@@ -290,8 +300,6 @@ class ProjectSession(QObject):
     def _edit_class(self, class_id: int, field: str, value: object, setter: Callable[..., None], text: str) -> bool:
         """Apply one class attribute change and put it on the undo stack (by class id, so an undo
         still finds a class that was deleted and restored in between)."""
-        from studio.ui.labeling.undo_commands import ClassEditCommand
-
         cid = self.resolve_class(class_id)
         info = self.class_info(cid)
         ok, _ = self._try(setter, cid, value)
@@ -321,8 +329,6 @@ class ProjectSession(QObject):
         ok, _ = self._try(self._store.reorder_classes, ids)
         self._classes_changed()
         if ok:
-            from studio.ui.labeling.undo_commands import ClassEditCommand
-
             def apply(order: object) -> None:
                 self._store.reorder_classes([self.resolve_class(c) for c in order])  # type: ignore[union-attr]
                 self._classes_changed()
@@ -330,37 +336,33 @@ class ProjectSession(QObject):
             self.undo_stack.push(ClassEditCommand(self, "Reorder classes", apply, before, list(ids)))
 
     def merge_classes(self, source_id: int, target_id: int) -> bool:
-        from studio.ui.labeling.undo_commands import MergeClassesCommand
-
         source = self.class_info(source_id)
         target = self.class_info(target_id)
         if source is None or target is None:
             return False
-        ok, change = self._try(self._do_merge, source.id, target.id)
+        ok, change = self._try(self.commit_merge, source.id, target.id)
         if not ok:
             return False
         self.undo_stack.push(MergeClassesCommand(self, source, target.id, change))
         return True
 
-    def _do_merge(self, source_id: int, target_id: int) -> LabelChange:
+    def commit_merge(self, source_id: int, target_id: int) -> LabelChange:
         source_id, target_id = self.resolve_class(source_id), self.resolve_class(target_id)
         change = self._store.merge_classes(source_id, target_id)
         self._after_class_removed(source_id, change, target_id)
         return change
 
     def delete_class(self, class_id: int, reassign_to: int | None = None) -> bool:
-        from studio.ui.labeling.undo_commands import DeleteClassCommand
-
         info = self.class_info(class_id)
         if info is None:
             return False
-        ok, change = self._try(self._do_delete, info.id, reassign_to)
+        ok, change = self._try(self.commit_delete, info.id, reassign_to)
         if not ok:
             return False
         self.undo_stack.push(DeleteClassCommand(self, info, reassign_to, change))
         return True
 
-    def _do_delete(self, class_id: int, reassign_to: int | None) -> LabelChange:
+    def commit_delete(self, class_id: int, reassign_to: int | None) -> LabelChange:
         class_id = self.resolve_class(class_id)
         target = None if reassign_to is None else self.resolve_class(reassign_to)
         change = self._store.delete_class(class_id, target)
@@ -374,7 +376,7 @@ class ProjectSession(QObject):
         if change.before:
             self.labels_changed.emit(list(change.before))
 
-    def _restore_class(self, info: ClassInfo) -> int:
+    def restore_class(self, info: ClassInfo) -> int:
         """Re-create a deleted class (for undo) at its old place; returns its new id."""
         shortcut = info.shortcut if self.class_for_key(info.shortcut or "") is None else None
         created = self._store.add_class(info.name, shortcut, info.color)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QStackedWid
 from studio import APP_NAME, __version__
 from studio.core.errors import ProjectOpenError, StudioError
 from studio.core.models import PROJECT_SUFFIX, ImageFilter, Root
+from studio.core.tasks import CancelToken, Cancelled, ProgressCallable
 from studio.ui.app import settings as app_settings
 from studio.ui.panels.checks_panel import ChecksPanel
 from studio.ui.panels.class_panel import ClassPanel
@@ -31,10 +32,11 @@ from studio.ui.labeling.session import ProjectSession
 from studio.ui.window.start_screen import StartScreen
 from studio.ui.window.status_bar import StudioStatusBar
 from studio.ui.grid.thumbnails import THUMB_SIZE, ThumbnailCache, row_thumb_key
-from studio.ui.common.workers import Task
+from studio.ui.common.tasks import BackgroundTask
 from studio.ui.window.workspace import ProjectWorkspace
 
 if TYPE_CHECKING:
+    from studio.core.scan.project_scan import ScanReport
     from studio.core.store.project_store import ProjectStore
 
 _BATCH_REFRESH_MS = 400
@@ -61,11 +63,11 @@ class MainWindow(QMainWindow):
         self.session: ProjectSession | None = None
         self.workspace: ProjectWorkspace | None = None
         self.thumbs = ThumbnailCache(thumb_dir, parent=self)
-        self.tasks: list[Task] = []
+        self.tasks: list[BackgroundTask] = []
         self._task_pool = QThreadPool(self)
         self._task_pool.setMaxThreadCount(2)
         self.undo_group = QUndoGroup(self)
-        self._scan_task: Task | None = None
+        self._scan_task: BackgroundTask | None = None
         self._batch_timer = QTimer(self)
         self._batch_timer.setSingleShot(True)
         self._batch_timer.setInterval(_BATCH_REFRESH_MS)
@@ -256,7 +258,7 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str, level: str = "info", actions: list[Action] | None = None, key: str | None = None) -> None:
         self.messages.show_message(text, level, actions, key)
 
-    def run_task(self, task: Task, *, show_progress: bool = True) -> Task:
+    def run_task(self, task: BackgroundTask, *, show_progress: bool = True) -> BackgroundTask:
         self.tasks.append(task)
         task.ended.connect(lambda t=task: self.tasks.remove(t) if t in self.tasks else None)
         task.failed.connect(lambda text: self.show_message(text, "error"))
@@ -330,7 +332,7 @@ class MainWindow(QMainWindow):
         if existing.is_file():
             self.open_path(existing)
             return
-        task = Task("Creating the demo project", lambda token, progress, emit: ensure_demo_project(base))
+        task = BackgroundTask(lambda progress, cancel: ensure_demo_project(base), self, title="Creating the demo project")
         task.finished.connect(lambda path: self.open_path(path))
         self.run_task(task)
 
@@ -444,7 +446,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ scanning
 
-    def start_scan(self) -> Task | None:
+    def start_scan(self) -> BackgroundTask | None:
         """Incremental scan of the project's folders on a worker thread with its own connection."""
         session = self.session
         if session is None or session.read_only:
@@ -453,20 +455,23 @@ class MainWindow(QMainWindow):
             return self._scan_task
         path, cache_dir = session.path, self.thumbs.cache_dir
 
-        def work(token, progress, emit):  # type: ignore[no-untyped-def]
+        def work(progress: ProgressCallable, cancel: CancelToken) -> "ScanReport":
             from studio.core.scan.project_scan import scan_project
 
             store = _store_class().open(path)
             try:
-                return scan_project(
-                    store, deep=True, progress=progress, cancel=token, on_batch=emit,
+                report = scan_project(
+                    store, deep=True, progress=progress, cancel=cancel, on_batch=task.send_partial,
                     thumb_size=THUMB_SIZE, thumb_dir=cache_dir,
                     thumb_key=lambda image_id: row_thumb_key(store.image(image_id)),
                 )
             finally:
                 store.close()
+            if report.cancelled:
+                raise Cancelled()  # what was found so far is committed; the outcome is "cancelled"
+            return report
 
-        task = Task("Scanning folders", work)
+        task = BackgroundTask(work, self, title="Scanning folders")
         self._scan_task = task
         task.partial.connect(self._on_scan_batch)
         task.finished.connect(lambda report, s=session: self._scan_finished(s, report))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
-from studio.ui.common.workers import Task
+from studio.ui.common.tasks import BackgroundTask
 
 
 class StudioStatusBar(QStatusBar):
@@ -27,7 +27,7 @@ class StudioStatusBar(QStatusBar):
             self.addPermanentWidget(w)
             w.hide()
         self.addPermanentWidget(self.counts)
-        self._tasks: list[Task] = []
+        self._tasks: list[BackgroundTask] = []
 
     def toast(self, text: str, msecs: int = 4000) -> None:
         self.showMessage(text, msecs)
@@ -37,10 +37,10 @@ class StudioStatusBar(QStatusBar):
 
     # ------------------------------------------------------------------ tasks
 
-    def track(self, task: Task) -> None:
+    def track(self, task: BackgroundTask) -> None:
         """Show `task`'s progress with a Cancel button until it ends."""
         self._tasks.append(task)
-        task.progress.connect(lambda done, total, message, t=task: self._on_progress(t, done, total, message))
+        task.progress.connect(lambda done, total, message, t=task: self._show(t, done, total if total >= 0 else None, message))
         task.ended.connect(lambda t=task: self._on_ended(t))
         self._show(task, 0, None, task.title)
 
@@ -48,7 +48,7 @@ class StudioStatusBar(QStatusBar):
     def busy(self) -> bool:
         return bool(self._tasks)
 
-    def _show(self, task: Task, done: int, total: int | None, message: str) -> None:
+    def _show(self, task: BackgroundTask, done: int, total: int | None, message: str) -> None:
         if not self._tasks or self._tasks[-1] is not task:
             return
         if total:
@@ -60,12 +60,9 @@ class StudioStatusBar(QStatusBar):
             self.task_label.setText(message or task.title)
         for w in (self.task_label, self.progress, self.cancel_button):
             w.show()
-        self.cancel_button.setEnabled(not task.token.cancelled)
+        self.cancel_button.setEnabled(not task.cancel_token.cancelled)
 
-    def _on_progress(self, task: Task, done: int, total: object, message: str) -> None:
-        self._show(task, done, total if isinstance(total, int) else None, message)
-
-    def _on_ended(self, task: Task) -> None:
+    def _on_ended(self, task: BackgroundTask) -> None:
         if task in self._tasks:
             self._tasks.remove(task)
         if self._tasks:

@@ -11,7 +11,7 @@ from qt_isolation import qt_settings_in_tmp  # noqa: F401 - autouse fixture
 from finetune_ui_helpers import API_KEY, FAST, FastClock, make_project
 from studio.emulator import EmulatorServer, ManualClock
 from studio.service.profile import ServiceProfile
-from studio.ui.finetune import prefs as finetune_prefs
+from studio.ui.app import settings as app_settings
 from studio.ui.finetune.controller import FinetuneController
 from studio.ui.finetune.credentials import FinetuneCredentials
 
@@ -38,7 +38,7 @@ def openai_profile(emulator):
     """The user's service: OpenAI-style client at the emulator, key in the (memory) keyring."""
     profile = ServiceProfile(kind="openai", endpoint=emulator.base_url)
     FinetuneCredentials().save_key(profile, API_KEY)
-    finetune_prefs.save_profile(profile)
+    app_settings.save_profile(profile)
     return profile
 
 

@@ -68,7 +68,7 @@ def label_everything(project: Path) -> None:
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     QStandardPaths.setTestModeEnabled(True)
-    from studio.ui.app.main import make_app
+    from studio.ui.app.application import make_app
 
     app = make_app([])
     import keyring

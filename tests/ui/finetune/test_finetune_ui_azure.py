@@ -4,7 +4,7 @@ import pytest
 
 from studio.service.profile import ServiceProfile
 from studio.service.submit.params import SubmitParams
-from studio.ui.finetune import prefs as finetune_prefs
+from studio.ui.app import settings as app_settings
 from studio.ui.finetune.credentials import FinetuneCredentials
 
 from finetune_ui_helpers import API_KEY, open_wizard
@@ -13,7 +13,7 @@ from finetune_ui_helpers import API_KEY, open_wizard
 def test_wizard_on_azure_sends_the_training_type(qtbot, emulator, project_path, make_controller):
     profile = ServiceProfile(kind="azure", endpoint=emulator.azure_endpoint)
     FinetuneCredentials().save_key(profile, API_KEY)
-    finetune_prefs.save_profile(profile)
+    app_settings.save_profile(profile)
     controller = make_controller(project_path)
     wizard = open_wizard(qtbot, controller, at_service_page=True)
     page = wizard.service_page

@@ -11,7 +11,7 @@ from studio.core.export.prompts import SETTING_INSTRUCTION, SETTING_SYSTEM, defa
 from studio.core.store.project_store import ProjectStore
 from studio.service.profile import ServiceProfile
 from studio.service.submit.params import SubmitParams
-from studio.ui.finetune import prefs as finetune_prefs
+from studio.ui.app import settings as app_settings
 from studio.ui.finetune.credentials import FinetuneCredentials
 from studio.core.finetune_data import imbalance_warning, load_prompt_templates, save_prompt_templates
 from studio.ui.finetune.service_settings import ServiceProfileEditor
@@ -99,7 +99,7 @@ def test_sign_in_saves_the_key_to_the_keyring_only(qtbot, tmp_path, emulator, me
     assert editor.test_label.text().startswith("\u2714"), editor.test_label.text()
 
     # the profile the app keeps holds no secret, and nothing on disk does
-    finetune_prefs.save_profile(editor.profile())
+    app_settings.save_profile(editor.profile())
     for path in Path(qt_settings_in_tmp).rglob("*"):
         if path.is_file():
             assert API_KEY not in path.read_text(errors="replace")
@@ -149,7 +149,7 @@ def test_jobs_panel_retries_an_unfinished_submission(qtbot, emulator, project_pa
 def test_service_settings_dialog_builds_profiles_without_secrets(qtbot):
     from studio.ui.finetune.service_settings import ServiceSettingsDialog
 
-    dialog = ServiceSettingsDialog(FinetuneCredentials(), finetune_prefs.load_profile())
+    dialog = ServiceSettingsDialog(FinetuneCredentials(), app_settings.load_profile())
     qtbot.addWidget(dialog)
     editor = dialog.editor
     assert editor.kind_combo.currentData() == "demo" and dialog.save_button.isEnabled()

@@ -132,9 +132,9 @@ def test_demo_service_is_the_default_and_needs_no_account(qtbot, project_path, m
     from finetune_ui_helpers import FastClock
     from studio.emulator import EmulatorServer, ManualClock
     from studio.service.credentials import DEMO_API_KEY
-    from studio.ui.finetune import prefs as finetune_prefs
+    from studio.ui.app import settings as app_settings
 
-    assert not finetune_prefs.is_configured()
+    assert not app_settings.is_configured()
     clock = ManualClock()
     server = EmulatorServer(step_seconds=1.0, clock=clock, api_keys=[DEMO_API_KEY]).start()
     fast = FastClock(clock, rate=40.0)

@@ -19,9 +19,10 @@ from studio.core.errors import CredentialError, StudioError
 from studio.core.store.project_store import ProjectStore
 from studio.service.credentials import Credentials
 from studio.service.jobs.monitor import JobMonitor
-from studio.service.profile import ServiceProfile, make_client
+from studio.service.clients import make_client
+from studio.service.profile import ServiceProfile
 from studio.service.retry import RetryPolicy
-from studio.ui.finetune.tasks import error_text
+from studio.ui.common.tasks import error_text
 
 CredentialsFor = Callable[[ServiceProfile], Credentials]
 ProfileFor = Callable[[], ServiceProfile]

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from studio.ui.finetune.choices import FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
 from studio.core.finetune_data import DatasetSummary, dataset_summary
-from studio.ui.finetune.tasks import BackgroundTask
+from studio.ui.common.tasks import BackgroundTask
 from studio.ui.app.theme import VERDICT_TITLE
 
 

@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWizard, QWizardPage
 
 from studio.core.export import Estimate, estimate_project
-from studio.ui.finetune import prefs as finetune_prefs
+from studio.ui.app import settings as app_settings
 from studio.ui.finetune.choices import FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
-from studio.ui.finetune.tasks import BackgroundTask
+from studio.ui.common.tasks import BackgroundTask
 
 
 def _range(low: float, likely: float, high: float, fmt: str) -> str:
@@ -81,7 +81,7 @@ class EstimatePage(QWizardPage):
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         c = self.choices
-        price = finetune_prefs.load_price(base_model_of(c.model))
+        price = app_settings.load_price(base_model_of(c.model))
         self.price_spin.blockSignals(True)
         self.price_spin.setValue(price or 0.0)
         self.price_spin.blockSignals(False)
@@ -99,7 +99,7 @@ class EstimatePage(QWizardPage):
 
     def _price_changed(self, value: float) -> None:
         self.choices.price_per_1m = value or None
-        finetune_prefs.save_price(base_model_of(self.choices.model), value or None)
+        app_settings.save_price(base_model_of(self.choices.model), value or None)
         self.recompute()
 
     def recompute(self) -> None:

@@ -34,7 +34,7 @@ from studio.core.finetune_data import (
     preview_image,
     save_prompt_templates,
 )
-from studio.ui.finetune.tasks import BackgroundTask
+from studio.ui.common.tasks import BackgroundTask
 
 THUMB_PX = 180
 

@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import StudioError
-from studio.service.profile import BASE_MODELS, FineTunedModel, ServiceProfile, list_fine_tuned_models
+from studio.service.clients import FineTunedModel, list_fine_tuned_models
+from studio.service.profile import BASE_MODELS, ServiceProfile
 from studio.service.submit.params import SUFFIX_MAX
 from studio.ui.finetune.choices import AUTO, FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
 from studio.core.finetune_data import project_model_choices
 from studio.ui.finetune.service_settings import ServiceProfileEditor
-from studio.ui.finetune.tasks import run_in_background
+from studio.ui.common.tasks import run_in_background
 
 DETAILS = (
     ("low", "low \u2013 512 px, 85 tokens per image (cheapest; enough for most classes)"),

@@ -1,0 +1,118 @@
+"""The one place that builds the SDK client for a `ServiceProfile`, and the checks built on it.
+
+All four kinds go through the official `openai` SDK and the same code path afterwards (see
+`studio.service.profile` for what each kind means). `max_retries=0` on every client:
+`studio.service.retry.call_with_retry` is the only retry policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import openai
+
+from studio.core.errors import CredentialError
+from studio.service.credentials import Credentials
+from studio.service.errors import describe, service_error
+from studio.service.profile import ServiceProfile
+from studio.service.retry import RetryPolicy, call_with_retry
+
+DEFAULT_TIMEOUT = 60.0
+
+
+def make_client(
+    profile: ServiceProfile,
+    credentials: Credentials,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> openai.OpenAI:
+    """An SDK client for the profile. `max_retries=0`: `retry.call_with_retry` is the only retry policy."""
+    common = {"max_retries": 0, "timeout": timeout}
+    if profile.kind == "azure":
+        if credentials.token_provider is not None:
+            return openai.AzureOpenAI(
+                azure_endpoint=profile.resource_endpoint(),
+                api_version=profile.api_version,
+                azure_ad_token_provider=credentials.token_provider,
+                **common,
+            )
+        return openai.AzureOpenAI(
+            azure_endpoint=profile.resource_endpoint(),
+            api_version=profile.api_version,
+            api_key=_key(credentials, profile),
+            **common,
+        )
+    if profile.kind == "demo":
+        from studio.service.demo import demo_base_url
+
+        return openai.OpenAI(base_url=demo_base_url(), api_key=_key(credentials, profile), **common)
+    api_key = credentials.token_provider if credentials.token_provider is not None else _key(credentials, profile)
+    extra = {}
+    if profile.kind == "openai":
+        extra = {"organization": profile.organization or None, "project": profile.project or None}
+    return openai.OpenAI(base_url=profile.base_url(), api_key=api_key, **extra, **common)
+
+
+def _key(credentials: Credentials, profile: ServiceProfile) -> str:
+    if credentials.api_key is None:
+        raise CredentialError(f"No API key for {profile.display_name()}. Sign in first.")
+    return credentials.api_key.reveal()
+
+
+# -- checks the settings dialog and the wizard call -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionResult:
+    ok: bool
+    message: str
+
+
+def test_connection(profile: ServiceProfile, credentials: Credentials) -> ConnectionResult:
+    """List one fine-tuning job: proves address, API version, credentials and permission in one call."""
+    try:
+        client = make_client(profile, credentials, timeout=20.0)
+        call_with_retry(lambda: client.fine_tuning.jobs.list(limit=1), policy=RetryPolicy(max_attempts=2))
+    except CredentialError as error:
+        return ConnectionResult(False, str(error))
+    except Exception as error:  # noqa: BLE001 - every failure becomes a message for the user
+        return ConnectionResult(False, describe(error, profile, "list fine-tuning jobs", credentials))
+    return ConnectionResult(True, f"Connected to {profile.display_name()}.")
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite the name
+
+
+@dataclass(frozen=True, slots=True)
+class FineTunedModel:
+    """A model this account already fine-tuned: a valid base for continuous fine-tuning."""
+
+    model_id: str
+    base_model: str
+    job_id: str
+    created_at: int
+
+
+def list_fine_tuned_models(
+    profile: ServiceProfile, credentials: Credentials, *, max_jobs: int = 500
+) -> list[FineTunedModel]:
+    """Succeeded jobs' `fine_tuned_model`, newest first, looking at up to `max_jobs` jobs."""
+    client = make_client(profile, credentials)
+    found: list[FineTunedModel] = []
+    after: str | None = None
+    seen = 0
+    try:
+        while seen < max_jobs:
+            kwargs = {"limit": 100} | ({"after": after} if after else {})
+            page = call_with_retry(lambda: client.fine_tuning.jobs.list(**kwargs))
+            for job in page.data:
+                seen += 1
+                if job.status == "succeeded" and job.fine_tuned_model:
+                    found.append(FineTunedModel(job.fine_tuned_model, job.model, job.id, job.created_at))
+            if not page.data or not page.has_more:
+                break
+            after = page.data[-1].id
+    except Exception as error:  # noqa: BLE001
+        raise service_error(error, profile, "list your fine-tuned models", credentials) from None
+    found.sort(key=lambda m: m.created_at, reverse=True)
+    return found
