@@ -20,7 +20,8 @@ from studio.core.export.image_encoding import EncodeRequest, Unusable, encode_im
 from studio.core.export.jsonl_writer import build_example
 from studio.core.export.prompts import SETTING_INSTRUCTION, SETTING_SYSTEM, Prompts, render_prompts
 from studio.service.credentials import Credentials
-from studio.service.profile import ServiceProfile, make_client
+from studio.service.clients import make_client
+from studio.service.profile import ServiceProfile
 
 MAX_ANSWER_TOKENS = 100
 
