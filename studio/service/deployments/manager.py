@@ -212,6 +212,10 @@ class DeploymentManager:
         if not NAME_RE.match(name):
             raise ServiceError(f"'{name}' cannot be a deployment name: use up to 64 letters, digits, '-', '_' or '.', "
                                "starting with a letter or digit.")
+        if request.name and self.get(name) is not None:
+            # Resource Manager's PUT would silently replace it: refuse instead.
+            raise ServiceError(f"A deployment named '{name}' already exists on {target.account_name}. Choose another "
+                               "name, or delete that deployment first.")
         body = Deployment(
             sku=Sku(name=request.type.sku, capacity=request.capacity),
             tags=dict(STUDIO_TAG),

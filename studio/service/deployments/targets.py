@@ -66,3 +66,31 @@ def call_targets(profile: ServiceProfile, store: Any | None = None, *, manager: 
         out.append(CallTarget(f"{info.name} — {what} ({kind})", info.name, "deployment", deployment=info.name,
                               served_model=info.model, job_id=info.job_id, checkpoint_step=info.checkpoint_step))
     return out
+
+
+def model_source(store: Any | None, model: str) -> tuple[str | None, int | None]:
+    """(job id, checkpoint step) of a fine-tuned model or checkpoint this project trained, else (None, None)."""
+    if store is None:
+        return None, None
+    for job in job_records.list_jobs(store):
+        if job.fine_tuned_model == model:
+            return job.id, None
+        for ckpt in job_records.checkpoints(store, job.id):
+            if ckpt.model_id == model:
+                return job.id, ckpt.step_number
+    return None, None
+
+
+def resolve_model(store: Any | None, text: str) -> str:
+    """A model id as given, or a job id of this project turned into its fine-tuned model."""
+    from studio.core.errors import StudioError
+
+    text = text.strip()
+    if store is not None and text.startswith("ftjob-"):
+        job = job_records.get_job(store, text)
+        if job is None:
+            raise StudioError(f"There is no job {text} in this project (see 'studio-cli jobs').")
+        if job.status != "succeeded" or not job.fine_tuned_model:
+            raise StudioError(f"Job {text} has not succeeded (status: {job.status}); only a finished job's model can be deployed.")
+        return job.fine_tuned_model
+    return text

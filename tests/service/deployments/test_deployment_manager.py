@@ -223,3 +223,14 @@ def test_an_invalid_name_is_refused_before_anything_is_sent(server: EmulatorServ
     with pytest.raises(ServiceError, match="cannot be a deployment name"):
         manager(server, store).deploy(DeployRequest(model=job.fine_tuned_model, name="bad name!"))
     assert len(server.state.requests_matching("PUT")) == before
+
+
+def test_an_existing_name_is_never_replaced(server: EmulatorServer, store: Any) -> None:
+    job = succeeded_job(server)
+    m = manager(server, store)
+    m.deploy(DeployRequest(model=job.fine_tuned_model, name="taken"))
+    puts = len(server.state.requests_matching("PUT"))
+    with pytest.raises(ServiceError, match="already exists"):
+        m.deploy(DeployRequest(model=job.fine_tuned_model, name="taken", type=DeploymentType.STANDARD))
+    assert len(server.state.requests_matching("PUT")) == puts
+    assert m.get("taken").sku == "DeveloperTier"
