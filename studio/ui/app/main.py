@@ -91,6 +91,9 @@ def install_finetune_later(window) -> None:  # type: ignore[no-untyped-def]
                 from studio.ui.finetune.integration import install_finetune
 
                 window.finetune = install_finetune(window)
+                from studio.ui.deployments.integration import install_deployments
+
+                window.deployments = install_deployments(window, window.finetune)
                 return
             except Exception as exc:  # noqa: BLE001 - labeling must keep working without it
                 error = f"{type(exc).__name__}: {exc}"
