@@ -287,7 +287,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         progress = stderr_progress("submit")
         warn = lambda message: _err(f"warning: {message}")  # noqa: E731
         if args.resume is not None:
-            sub = jr.get_submission(store, args.resume)
+            sub = store.jobs.get_submission(args.resume)
             if sub is None:
                 raise StudioError(f"There is no submission {args.resume} in this project (see 'studio-cli jobs').")
             from studio.service.profile import ServiceProfile
@@ -305,7 +305,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
             try:
                 job_id = submit(store, profile, creds, params, progress, warn=warn)
             except StudioError as error:
-                pending = jr.list_submissions(store, unfinished_only=True)
+                pending = store.jobs.list_submissions(unfinished_only=True)
                 if pending:
                     _err(f"The submission stopped part-way; fix the cause, then resume it with: "
                          f"studio-cli submit {args.project} --resume {pending[0].id}")
@@ -322,7 +322,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     with _open(args.project) as store:
         if args.refresh:
             _refresh(store)
-        jobs = jr.list_jobs(store)
+        jobs = store.jobs.list_jobs()
         if args.json:
             _print_json([_job_dict(store, j) for j in jobs])
             return 0
@@ -333,7 +333,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             tokens = f"{job.trained_tokens:,} tokens" if job.trained_tokens else ""
             model = job.fine_tuned_model or ""
             print(f"{job.id}  {job.status:<16} {job.base_model or '?':<22} {created}  {tokens}  {model}".rstrip())
-        for sub in jr.list_submissions(store, unfinished_only=True):
+        for sub in store.jobs.list_submissions(unfinished_only=True):
             print(f"submission {sub.id}: stopped at '{sub.state}'" + (f" ({sub.error})" if sub.error else "")
                   + f"; resume with: studio-cli submit {args.project} --resume {sub.id}")
     return 0
@@ -352,10 +352,10 @@ def _refresh(store: ProjectStore) -> None:
         return monitors[key]
 
     # a submission that stopped after creating its job (response lost) gets its job back
-    for sub in jr.list_submissions(store, unfinished_only=True):
+    for sub in store.jobs.list_submissions(unfinished_only=True):
         if sub.training_file_id and sub.profile:
             monitor_for(ServiceProfile.from_dict(sub.profile)).refresh_from_service()
-    for job in jr.list_jobs(store, active_only=True):
+    for job in store.jobs.list_jobs(active_only=True):
         if not job.profile:
             continue
         snapshot = monitor_for(ServiceProfile.from_dict(job.profile)).poll(job.id)
@@ -374,8 +374,8 @@ def _job_dict(store: ProjectStore, job: jr.JobRecord) -> dict:
         "trained_tokens": job.trained_tokens,
         "error": job.error,
         "service": job.profile.get("kind"),
-        "checkpoints": [c.model_id for c in jr.checkpoints(store, job.id)],
-        "metrics_steps": len(jr.metrics(store, job.id)),
+        "checkpoints": [c.model_id for c in store.jobs.checkpoints(job.id)],
+        "metrics_steps": len(store.jobs.metrics(job.id)),
     }
 
 
@@ -388,7 +388,7 @@ def _watch(store: ProjectStore, job_id: str, interval: float) -> int:
     from studio.service.jobs.monitor import JobMonitor
     from studio.service.profile import ServiceProfile
 
-    job = jr.get_job(store, job_id)
+    job = store.jobs.get_job(job_id)
     if job is None or not job.profile:
         raise StudioError(f"Job {job_id} is not recorded in this project. List its jobs with 'studio-cli jobs'.")
     profile = ServiceProfile.from_dict(job.profile)
@@ -422,7 +422,7 @@ def _watch(store: ProjectStore, job_id: str, interval: float) -> int:
         print(f"fine-tuned model: {job.fine_tuned_model}")
         if job.trained_tokens:
             print(f"trained tokens: {job.trained_tokens:,}")
-        for ckpt in jr.checkpoints(store, job_id):
+        for ckpt in store.jobs.checkpoints(job_id):
             print(f"checkpoint step {ckpt.step_number}: {ckpt.model_id}")
         return 0
     if job.error:

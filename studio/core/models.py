@@ -131,6 +131,9 @@ class ImageFilter:
     service_skipped: bool = False
     root_id: int | None = None
     include_missing: bool = False
+    # Only these images: a computed set such as an evaluation's confusion cell or the images a model
+    # disagrees with. Combines with the rest (a relabeled image stays in the set until it is rebuilt).
+    image_ids: frozenset[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

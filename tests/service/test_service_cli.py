@@ -4,7 +4,6 @@ import io
 import json
 
 from studio.cli.main import main
-from studio.core.store import job_records as jr
 from studio.core.store.project_store import ProjectStore
 
 
@@ -47,8 +46,8 @@ def test_login_then_submit_and_watch_on_azure(emulator, project_path, capsys, mo
     assert code == 0, err
     assert "status: succeeded" in out and "checkpoint step" in out
     with ProjectStore.open(project_path) as store:
-        assert jr.get_job(store, job_id).status == "succeeded"
-        assert jr.metrics(store, job_id) and len(jr.checkpoints(store, job_id)) == 2
+        assert store.jobs.get_job(job_id).status == "succeeded"
+        assert store.jobs.metrics(job_id) and len(store.jobs.checkpoints(job_id)) == 2
     assert {r.style for r in emulator.state.requests if r.style} == {"azure_dated"}
 
     code, out, _ = run(["jobs", project_path], capsys)
@@ -94,7 +93,7 @@ def test_jobs_refresh_finds_a_job_created_just_before_a_crash(emulator, project_
     job_id = out.strip()
     # the app died after the service created the job but before the project recorded it
     with ProjectStore.open(project_path) as store:
-        jr.update_submission(store, 1, state="processed", job_id=None)
+        store.jobs.update_submission(1, state="processed", job_id=None)
         store.db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
     code, out, err = run(["jobs", project_path], capsys)
     assert job_id not in out and "--resume 1" in out
@@ -102,5 +101,5 @@ def test_jobs_refresh_finds_a_job_created_just_before_a_crash(emulator, project_
     assert code == 0, err
     assert job_id in out and "resume with" not in out
     with ProjectStore.open(project_path) as store:
-        assert jr.get_submission(store, 1).job_id == job_id
+        assert store.jobs.get_submission(1).job_id == job_id
     assert emulator.state.jobs_created == 1

@@ -2,7 +2,6 @@
 
 import pytest
 
-from studio.core.store import job_records as jr
 from studio.core.store.project_store import ProjectStore
 from studio.emulator import EmulatorServer
 from studio.service import demo
@@ -49,12 +48,12 @@ def test_fine_tuned_models_are_listed_for_continuous_fine_tuning(emulator, proje
     with ProjectStore.open(project_path) as store:
         job_id = submit(store, profile, KEY, fast_params(), poll_interval=0.02)
         JobMonitor(store, profile, KEY).watch(job_id, lambda s: None, interval=0.02)
-        model = jr.get_job(store, job_id).fine_tuned_model
+        model = store.jobs.get_job(job_id).fine_tuned_model
         models = list_fine_tuned_models(profile, KEY)
         assert [m.model_id for m in models] == [model] and models[0].job_id == job_id
         # and one of them can be the base of the next run
         second = submit(store, profile, KEY, fast_params(model=model), poll_interval=0.02)
-        assert jr.get_job(store, second).base_model == model
+        assert store.jobs.get_job(second).base_model == model
 
 
 @pytest.fixture
@@ -78,4 +77,4 @@ def test_demo_service_runs_jobs_that_survive_a_restart(fast_demo, project_path, 
         assert (demo.demo_data_dir() / "state.json").is_file()
         # the app comes back: a new server on a new port, same jobs
         final = JobMonitor(store, profile, creds).watch(job_id, lambda s: None, interval=0.02)
-        assert final.status == "succeeded" and len(jr.checkpoints(store, job_id)) == 2
+        assert final.status == "succeeded" and len(store.jobs.checkpoints(job_id)) == 2

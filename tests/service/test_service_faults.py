@@ -2,7 +2,6 @@
 
 import pytest
 
-from studio.core.store import job_records as jr
 from studio.core.errors import ServiceError
 from studio.core.store.project_store import ProjectStore
 from studio.core.tasks import CancelToken, Cancelled
@@ -56,14 +55,14 @@ def test_failure_in_the_middle_then_retry_resumes_where_it_stopped(emulator, pro
             submit(store, profile, KEY, fast_params(), policy=RetryPolicy(max_attempts=2, base_delay=0.01),
                    poll_interval=0.02)
         assert "Traceback" not in str(info.value)
-        sub = jr.list_submissions(store)[0]
+        sub = store.jobs.list_submissions()[0]
         assert sub.state == "failed" and sub.training_file_id and sub.validation_file_id and not sub.job_id
         assert "internal error" in sub.error
         export_dir = sub.export_dir
 
         emulator.faults.clear()
         job_id = retry_submission(store, sub.id, KEY, policy=FAST, poll_interval=0.02)
-        again = jr.get_submission(store, sub.id)
+        again = store.jobs.get_submission(sub.id)
         assert (again.state, again.job_id, again.export_dir) == ("created", job_id, export_dir)
         # a second retry is a no-op
         assert retry_submission(store, sub.id, KEY) == job_id
@@ -82,7 +81,7 @@ def test_cancel_during_upload_then_resume(emulator, project_path):
     with ProjectStore.open(project_path) as store:
         with pytest.raises(Cancelled):
             submit(store, profile, KEY, fast_params(), progress, token, policy=FAST, poll_interval=0.02)
-        sub = jr.list_submissions(store)[0]
+        sub = store.jobs.list_submissions()[0]
         assert sub.state == "cancelled" and sub.validation_file_id and not sub.job_id
         job_id = retry_submission(store, sub.id, KEY, policy=FAST, poll_interval=0.02)
     assert emulator.state.jobs_created == 1 and job_id in emulator.state.jobs
@@ -106,8 +105,8 @@ def test_monitor_reports_reconnecting_then_recovers(emulator, project_path):
         assert final.status == "succeeded"
         assert monitor.poll(job_id).new_events == []  # nothing is stored twice
         on_service = {e.id for e in monitor.client.fine_tuning.jobs.list_events(job_id, limit=7)}  # auto-pages
-        assert {e.id for e in jr.events(store, job_id)} == on_service
-        assert len(jr.events(store, job_id)) == len(on_service)
+        assert {e.id for e in store.jobs.events(job_id)} == on_service
+        assert len(store.jobs.events(job_id)) == len(on_service)
 
 
 def test_wrong_key_is_an_error_not_a_reconnect(emulator, project_path):
@@ -125,7 +124,7 @@ def test_failed_job_keeps_its_error(emulator, project_path):
         job_id = submit(store, profile, KEY, fast_params(), poll_interval=0.02)
         final = JobMonitor(store, profile, KEY).watch(job_id, lambda s: None, interval=0.02)
         assert final.status == "failed" and final.terminal
-        assert "diverged" in jr.get_job(store, job_id).error["message"]
+        assert "diverged" in store.jobs.get_job(job_id).error["message"]
 
 
 def test_pause_resume_cancel_and_reattach_after_restart(tmp_path, project_path):
@@ -166,11 +165,11 @@ def test_lost_create_response_is_found_again_by_refresh(emulator, project_path):
     with ProjectStore.open(project_path) as store:
         with pytest.raises(ServiceError):
             submit(store, profile, KEY, fast_params(), policy=RetryPolicy(max_attempts=1), poll_interval=0.02)
-        sub = jr.list_submissions(store)[0]
+        sub = store.jobs.list_submissions()[0]
         assert sub.job_id is None and emulator.state.jobs_created == 1
         found = JobMonitor(store, profile, KEY).refresh_from_service()
         assert [j.id for j in found] == list(emulator.state.jobs)
-        assert jr.get_submission(store, sub.id).job_id == found[0].id
+        assert store.jobs.get_submission(sub.id).job_id == found[0].id
         assert retry_submission(store, sub.id, KEY) == found[0].id
     assert emulator.state.jobs_created == 1
 
@@ -213,9 +212,9 @@ def test_a_rejected_dataset_is_exported_and_uploaded_afresh_on_retry(emulator, p
     with ProjectStore.open(project_path) as store:
         with pytest.raises(FileRejected):
             submit(store, profile, KEY, fast_params(), policy=FAST, poll_interval=0.02)
-        sub = jr.list_submissions(store)[0]
+        sub = store.jobs.list_submissions()[0]
         assert (sub.state, sub.export_dir, sub.training_file_id) == ("failed", None, None)
         job_id = retry_submission(store, sub.id, KEY, policy=FAST, poll_interval=0.02)
-        assert jr.get_submission(store, sub.id).training_file_id != calls[0]
+        assert store.jobs.get_submission(sub.id).training_file_id != calls[0]
     assert emulator.state.jobs_created == 1 and emulator.state.jobs[job_id].training_file != calls[0]
     assert len(fine_tune_files(emulator)) == 4

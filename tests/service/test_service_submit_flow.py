@@ -2,7 +2,6 @@
 
 import pytest
 
-from studio.core.store import job_records as jr
 from studio.core.models import ImageFilter
 from studio.core.store.project_store import ProjectStore
 from studio.service.credentials import Credentials
@@ -34,7 +33,7 @@ def test_submit_and_monitor_until_succeeded(path, tmp_path, emulator, monkeypatc
     with ProjectStore.open(project) as store:
         job_id = submit(store, profile, creds, fast_params(suffix="pets"), poll_interval=0.02, warn=warnings.append)
         assert any("50" in w for w in warnings)  # the "label more images" warning reached the caller
-        sub = jr.list_submissions(store)[0]
+        sub = store.jobs.list_submissions()[0]
         assert (sub.state, sub.job_id) == ("created", job_id)
         assert (tmp_path / "p" / "project.exports").is_dir() and sub.export_dir.startswith(str(tmp_path / "p" / "project.exports"))
 
@@ -45,21 +44,21 @@ def test_submit_and_monitor_until_succeeded(path, tmp_path, emulator, monkeypatc
         assert all(not u.reconnecting for u in updates)
 
         # events: each stored once, in order, with the service's messages
-        events = jr.events(store, job_id)
+        events = store.jobs.events(job_id)
         assert len({e.id for e in events}) == len(events) == sum(len(u.new_events) for u in updates)
         assert any(e.type == "metrics" for e in events)
         # metrics: one point per step up to the total, validation values present somewhere
-        points = jr.metrics(store, job_id)
+        points = store.jobs.metrics(job_id)
         assert [p.step for p in points] == list(range(1, points[-1].total_steps + 1))
-        assert jr.metric_series(store, job_id, "valid_accuracy")
+        assert store.jobs.metric_series(job_id, "valid_accuracy")
         assert final.step == final.total_steps
         # the results CSV alone restores the whole series (events are known, so they add nothing)
         store.db.execute("DELETE FROM job_metrics WHERE job_id = ?", (job_id,))
         again = JobMonitor(store, profile, creds).poll(job_id)
-        assert again.new_events == [] and [p.step for p in jr.metrics(store, job_id)] == [p.step for p in points]
-        assert jr.metric_series(store, job_id, "valid_accuracy")
+        assert again.new_events == [] and [p.step for p in store.jobs.metrics(job_id)] == [p.step for p in points]
+        assert store.jobs.metric_series(job_id, "valid_accuracy")
         # checkpoints: one per epoch (2), each with a model id
-        ckpts = jr.checkpoints(store, job_id)
+        ckpts = store.jobs.checkpoints(job_id)
         assert len(ckpts) == 2 and all(c.model_id for c in ckpts)
         # the magenta image was skipped by the service and is marked on the image
         skipped = store.image_ids(ImageFilter(service_skipped=True))
@@ -77,7 +76,7 @@ def test_training_type_and_hyperparameters_reach_the_service(tmp_path, emulator,
         job_id = submit(store, profile, creds, fast_params(training_type="developer", batch_size=2,
                                                           learning_rate_multiplier=0.5, seed=9),
                         poll_interval=0.02)
-        raw = jr.get_job(store, job_id).raw
+        raw = store.jobs.get_job(job_id).raw
     assert emulator.state.jobs[job_id].training_type == "developerTier"
     assert raw["trainingType"] == "developerTier"
     hp = raw["method"]["supervised"]["hyperparameters"]

@@ -4,10 +4,13 @@ Written by the service layer as it submits and polls, read by the UI and the CLI
 view shows comes from here, so the view works offline and after a restart, and the network code
 never has to be asked "what did we already see?".
 
-Qt-free and SDK-free: callers pass plain values. Functions take the `ProjectStore` (anything with a
-sqlite-utils `.db`) or a `sqlite_utils.Database`. Each write commits on its own (or in one
-`db.atomic()` block where several rows belong together), because a submission step must be on disk
-before the next network call: that is what makes a retried submission safe.
+Qt-free and SDK-free: callers pass plain values. `JobRepository` is the typed repository of these
+tables; get it as `store.jobs` from an open `ProjectStore` (one per connection, so one per thread).
+Every write goes through the store's transaction helper (`ProjectStore.transaction()`: the
+read-only guard, BEGIN IMMEDIATE, a commit with `synchronous=FULL`, friendly errors when the file
+is locked or full) and commits before the method returns, because a submission step must be on disk
+before the next network call: that is what makes a retried submission safe. Rows that belong
+together (a page of events, a skip report) commit in one transaction.
 
 No secret ever passes through here: profiles are stored as their non-secret JSON.
 """
@@ -15,11 +18,10 @@ No secret ever passes through here: profiles are stored as their non-secret JSON
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
-
-import sqlite_utils
+from typing import Any, ContextManager, Iterable, Protocol, Sequence
 
 TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 
@@ -28,8 +30,12 @@ def is_terminal(status: str | None) -> bool:
     return (status or "") in TERMINAL_STATUSES
 
 
-def _db(store: Any) -> sqlite_utils.Database:
-    return store if isinstance(store, sqlite_utils.Database) else store.db
+class _Store(Protocol):
+    """What the repository needs of `ProjectStore` (a protocol: the store module imports this one)."""
+
+    conn: sqlite3.Connection
+
+    def transaction(self) -> ContextManager[object]: ...
 
 
 def _loads(text: str | None, default: Any = None) -> Any:
@@ -76,26 +82,7 @@ class SubmissionRecord:
         return self.job_id is not None
 
 
-def create_submission(store: Any, profile: dict, params: dict) -> int:
-    cursor = _db(store).execute(
-        "INSERT INTO submissions (created_at, state, profile_json, params_json) VALUES (?, ?, ?, ?)",
-        (time.time(), "started", _dumps(profile), _dumps(params)),
-    )
-    return int(cursor.lastrowid)
-
-
 _SUBMISSION_COLUMNS = ("state", "export_dir", "training_file_id", "validation_file_id", "job_id", "error")
-
-
-def update_submission(store: Any, submission_id: int, **values: Any) -> None:
-    """Record a step. Only the named columns change; pass `error=None` to clear an old error."""
-    unknown = set(values) - set(_SUBMISSION_COLUMNS) - {"params"}
-    if unknown:
-        raise ValueError(f"unknown submission fields: {sorted(unknown)}")
-    if "params" in values:
-        values["params_json"] = _dumps(values.pop("params"))
-    sets = ", ".join(f"{name} = ?" for name in values)
-    _db(store).execute(f"UPDATE submissions SET {sets} WHERE id = ?", (*values.values(), submission_id))
 
 
 def _submission(row: dict) -> SubmissionRecord:
@@ -111,16 +98,6 @@ def _submission(row: dict) -> SubmissionRecord:
         job_id=row["job_id"],
         error=row["error"],
     )
-
-
-def get_submission(store: Any, submission_id: int) -> SubmissionRecord | None:
-    rows = list(_db(store).query("SELECT * FROM submissions WHERE id = ?", (submission_id,)))
-    return _submission(rows[0]) if rows else None
-
-
-def list_submissions(store: Any, unfinished_only: bool = False) -> list[SubmissionRecord]:
-    where = "WHERE job_id IS NULL" if unfinished_only else ""
-    return [_submission(r) for r in _db(store).query(f"SELECT * FROM submissions {where} ORDER BY id DESC")]
 
 
 # -- jobs -------------------------------------------------------------------------------------------
@@ -162,57 +139,6 @@ class JobRecord:
         return self.raw.get("suffix") if isinstance(self.raw, dict) else None
 
 
-def upsert_job(
-    store: Any,
-    job_id: str,
-    *,
-    status: str,
-    profile: dict | None = None,
-    submission_id: int | None = None,
-    base_model: str | None = None,
-    created_at: float | None = None,
-    finished_at: float | None = None,
-    fine_tuned_model: str | None = None,
-    trained_tokens: int | None = None,
-    training_file_id: str | None = None,
-    validation_file_id: str | None = None,
-    result_files: Sequence[str] | None = None,
-    error: dict | None = None,
-    estimated_finish: float | None = None,
-    raw: dict | None = None,
-) -> None:
-    """Insert or update a job. `None` never overwrites a known value, except `error`/`estimated_finish`
-    which follow the service (a resumed job loses its error; a finished one its estimate)."""
-    db = _db(store)
-    now = time.time()
-    exists = db.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is not None
-    values = {
-        "status": status,
-        "profile_json": _dumps(profile) if profile is not None else None,
-        "submission_id": submission_id,
-        "base_model": base_model,
-        "created_at": created_at,
-        "finished_at": finished_at,
-        "fine_tuned_model": fine_tuned_model,
-        "trained_tokens": trained_tokens,
-        "training_file_id": training_file_id,
-        "validation_file_id": validation_file_id,
-        "result_files_json": _dumps(list(result_files)) if result_files is not None else None,
-        "raw_json": _dumps(raw) if raw is not None else None,
-        "updated_at": now,
-    }
-    always = {"error_json": _dumps(error), "estimated_finish": estimated_finish}
-    if not exists:
-        values["profile_json"] = values["profile_json"] or "{}"
-        row = {k: v for k, v in values.items()} | always
-        cols = ", ".join(row)
-        db.execute(f"INSERT INTO jobs (id, {cols}) VALUES (?, {', '.join('?' for _ in row)})", (job_id, *row.values()))
-        return
-    row = {k: v for k, v in values.items() if v is not None} | always
-    sets = ", ".join(f"{k} = ?" for k in row)
-    db.execute(f"UPDATE jobs SET {sets} WHERE id = ?", (*row.values(), job_id))
-
-
 def _job(row: dict) -> JobRecord:
     return JobRecord(
         id=row["id"],
@@ -234,25 +160,6 @@ def _job(row: dict) -> JobRecord:
     )
 
 
-def get_job(store: Any, job_id: str) -> JobRecord | None:
-    rows = list(_db(store).query("SELECT * FROM jobs WHERE id = ?", (job_id,)))
-    return _job(rows[0]) if rows else None
-
-
-def list_jobs(store: Any, *, active_only: bool = False) -> list[JobRecord]:
-    """Newest first. `active_only` keeps jobs that are not terminal (to re-attach after a restart)."""
-    jobs = [_job(r) for r in _db(store).query("SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC")]
-    return [j for j in jobs if not j.terminal] if active_only else jobs
-
-
-def job_submission(store: Any, job_id: str) -> SubmissionRecord | None:
-    job = get_job(store, job_id)
-    if job is not None and job.submission_id is not None:
-        return get_submission(store, job.submission_id)
-    rows = list(_db(store).query("SELECT * FROM submissions WHERE job_id = ? ORDER BY id DESC", (job_id,)))
-    return _submission(rows[0]) if rows else None
-
-
 # -- events -----------------------------------------------------------------------------------------
 
 
@@ -265,46 +172,6 @@ class JobEvent:
     type: str | None
     message: str
     data: dict | None = None
-
-
-def known_event_ids(store: Any, job_id: str) -> set[str]:
-    return {r[0] for r in _db(store).execute("SELECT id FROM job_events WHERE job_id = ?", (job_id,))}
-
-
-def add_events(store: Any, events: Iterable[JobEvent]) -> int:
-    """Store events not seen before (dedupe by id); returns how many were new."""
-    db = _db(store)
-    added = 0
-    with db.atomic():
-        for e in events:
-            cur = db.execute(
-                "INSERT OR IGNORE INTO job_events (id, job_id, created_at, level, type, message, data_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (e.id, e.job_id, e.created_at, e.level, e.type, e.message, _dumps(e.data)),
-            )
-            added += cur.rowcount
-    return added
-
-
-def events(
-    store: Any, job_id: str, *, levels: Iterable[str] | None = None, limit: int | None = None,
-    newest_first: bool = False,
-) -> list[JobEvent]:
-    """A job's events in time order (or newest first); `levels` e.g. {"warn", "error"} filters."""
-    sql = "SELECT * FROM job_events WHERE job_id = ?"
-    params: list[Any] = [job_id]
-    if levels is not None:
-        wanted = list(levels)
-        sql += f" AND level IN ({', '.join('?' for _ in wanted)})"
-        params += wanted
-    sql += f" ORDER BY created_at {'DESC' if newest_first else 'ASC'}, rowid {'DESC' if newest_first else 'ASC'}"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(int(limit))
-    return [
-        JobEvent(r["id"], r["job_id"], r["created_at"], r["level"], r["type"], r["message"], _loads(r["data_json"]))
-        for r in _db(store).query(sql, params)
-    ]
 
 
 # -- metrics ----------------------------------------------------------------------------------------
@@ -329,46 +196,6 @@ class MetricPoint:
     total_steps: int | None = None
 
 
-def add_metrics(store: Any, job_id: str, points: Iterable[MetricPoint]) -> int:
-    """Merge points into the job's series: a value already known is kept unless the new one is set.
-
-    Events and the results CSV describe the same steps with different columns; merging lets each
-    fill what the other lacks, in whichever order they arrive.
-    """
-    db = _db(store)
-    cols = ", ".join(METRIC_FIELDS)
-    updates = ", ".join(f"{f} = COALESCE(excluded.{f}, {f})" for f in METRIC_FIELDS)
-    n = 0
-    with db.atomic():
-        for p in points:
-            db.execute(
-                f"INSERT INTO job_metrics (job_id, step, {cols}) VALUES (?, ?, {', '.join('?' for _ in METRIC_FIELDS)})"
-                f" ON CONFLICT(job_id, step) DO UPDATE SET {updates}",
-                (job_id, p.step, *(getattr(p, f) for f in METRIC_FIELDS)),
-            )
-            n += 1
-    return n
-
-
-def metrics(store: Any, job_id: str) -> list[MetricPoint]:
-    return [
-        MetricPoint(r["step"], *(r[f] for f in METRIC_FIELDS))
-        for r in _db(store).query("SELECT * FROM job_metrics WHERE job_id = ? ORDER BY step", (job_id,))
-    ]
-
-
-def metric_series(store: Any, job_id: str, name: str) -> list[tuple[int, float]]:
-    """(step, value) pairs of one metric, skipping steps where it is missing — what a chart plots."""
-    if name not in METRIC_FIELDS:
-        raise ValueError(f"unknown metric {name!r}")
-    return [
-        (r[0], r[1])
-        for r in _db(store).execute(
-            f"SELECT step, {name} FROM job_metrics WHERE job_id = ? AND {name} IS NOT NULL ORDER BY step", (job_id,)
-        )
-    ]
-
-
 # -- checkpoints ------------------------------------------------------------------------------------
 
 
@@ -382,29 +209,6 @@ class CheckpointRecord:
     metrics: dict = field(default_factory=dict)
 
 
-def add_checkpoints(store: Any, checkpoints: Iterable[CheckpointRecord]) -> int:
-    db = _db(store)
-    n = 0
-    with db.atomic():
-        for c in checkpoints:
-            db.execute(
-                "INSERT OR REPLACE INTO job_checkpoints (id, job_id, created_at, step_number, model_id, metrics_json)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (c.id, c.job_id, c.created_at, c.step_number, c.model_id, _dumps(c.metrics or {})),
-            )
-            n += 1
-    return n
-
-
-def checkpoints(store: Any, job_id: str) -> list[CheckpointRecord]:
-    return [
-        CheckpointRecord(r["id"], r["job_id"], r["created_at"], r["step_number"], r["model_id"], _loads(r["metrics_json"], {}))
-        for r in _db(store).query(
-            "SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step_number, created_at", (job_id,)
-        )
-    ]
-
-
 # -- images the service skipped ---------------------------------------------------------------------
 
 
@@ -416,45 +220,263 @@ class ServiceSkip:
     line_number: int | None
 
 
-def record_service_skips(store: Any, job_id: str, skips: Iterable[tuple[int, str, int | None]]) -> int:
-    """Remember (image id, reason, JSONL line) the service skipped in a job and mark the images.
+# -- the repository ---------------------------------------------------------------------------------
 
-    `images.service_skip` holds the latest reason so the grid can show and filter it cheaply.
+
+class JobRepository:
+    """Submissions, jobs, events, metrics, checkpoints and service skips of one open project.
+
+    Bound to one `ProjectStore` (and so to its connection and thread); reads are plain queries,
+    writes commit through `store.transaction()`, so a read-only project refuses them with the
+    store's own message.
     """
-    db = _db(store)
-    n = 0
-    with db.atomic():
-        for image_id, reason, line in skips:
-            db.execute(
-                "INSERT OR REPLACE INTO service_skips (job_id, image_id, reason, line_number) VALUES (?, ?, ?, ?)",
-                (job_id, int(image_id), reason, line),
+
+    def __init__(self, store: _Store) -> None:
+        self._store = store
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self._store.conn.execute(sql, tuple(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        """One write statement, committed on its own."""
+        with self._store.transaction():
+            return self._store.conn.execute(sql, tuple(params))
+
+    # -- submissions --------------------------------------------------------------------------------
+
+    def create_submission(self, profile: dict, params: dict) -> int:
+        cursor = self._execute(
+            "INSERT INTO submissions (created_at, state, profile_json, params_json) VALUES (?, ?, ?, ?)",
+            (time.time(), "started", _dumps(profile), _dumps(params)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def update_submission(self, submission_id: int, **values: Any) -> None:
+        """Record a step. Only the named columns change; pass `error=None` to clear an old error."""
+        unknown = set(values) - set(_SUBMISSION_COLUMNS) - {"params"}
+        if unknown:
+            raise ValueError(f"unknown submission fields: {sorted(unknown)}")
+        if "params" in values:
+            values["params_json"] = _dumps(values.pop("params"))
+        sets = ", ".join(f"{name} = ?" for name in values)
+        self._execute(f"UPDATE submissions SET {sets} WHERE id = ?", (*values.values(), submission_id))
+
+    def get_submission(self, submission_id: int) -> SubmissionRecord | None:
+        rows = self._rows("SELECT * FROM submissions WHERE id = ?", (submission_id,))
+        return _submission(rows[0]) if rows else None
+
+    def list_submissions(self, unfinished_only: bool = False) -> list[SubmissionRecord]:
+        where = "WHERE job_id IS NULL" if unfinished_only else ""
+        return [_submission(r) for r in self._rows(f"SELECT * FROM submissions {where} ORDER BY id DESC")]
+
+    # -- jobs ---------------------------------------------------------------------------------------
+
+    def upsert_job(
+        self,
+        job_id: str,
+        *,
+        status: str,
+        profile: dict | None = None,
+        submission_id: int | None = None,
+        base_model: str | None = None,
+        created_at: float | None = None,
+        finished_at: float | None = None,
+        fine_tuned_model: str | None = None,
+        trained_tokens: int | None = None,
+        training_file_id: str | None = None,
+        validation_file_id: str | None = None,
+        result_files: Sequence[str] | None = None,
+        error: dict | None = None,
+        estimated_finish: float | None = None,
+        raw: dict | None = None,
+    ) -> None:
+        """Insert or update a job. `None` never overwrites a known value, except `error`/`estimated_finish`
+        which follow the service (a resumed job loses its error; a finished one its estimate)."""
+        conn = self._store.conn
+        values = {
+            "status": status,
+            "profile_json": _dumps(profile) if profile is not None else None,
+            "submission_id": submission_id,
+            "base_model": base_model,
+            "created_at": created_at,
+            "finished_at": finished_at,
+            "fine_tuned_model": fine_tuned_model,
+            "trained_tokens": trained_tokens,
+            "training_file_id": training_file_id,
+            "validation_file_id": validation_file_id,
+            "result_files_json": _dumps(list(result_files)) if result_files is not None else None,
+            "raw_json": _dumps(raw) if raw is not None else None,
+            "updated_at": time.time(),
+        }
+        always = {"error_json": _dumps(error), "estimated_finish": estimated_finish}
+        with self._store.transaction():  # the existence check and the write are one step
+            exists = conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is not None
+            if not exists:
+                values["profile_json"] = values["profile_json"] or "{}"
+                row = dict(values) | always
+                cols = ", ".join(row)
+                conn.execute(f"INSERT INTO jobs (id, {cols}) VALUES (?, {', '.join('?' for _ in row)})",
+                             (job_id, *row.values()))
+                return
+            row = {k: v for k, v in values.items() if v is not None} | always
+            sets = ", ".join(f"{k} = ?" for k in row)
+            conn.execute(f"UPDATE jobs SET {sets} WHERE id = ?", (*row.values(), job_id))
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        rows = self._rows("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return _job(rows[0]) if rows else None
+
+    def list_jobs(self, *, active_only: bool = False) -> list[JobRecord]:
+        """Newest first. `active_only` keeps jobs that are not terminal (to re-attach after a restart)."""
+        jobs = [_job(r) for r in self._rows("SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC")]
+        return [j for j in jobs if not j.terminal] if active_only else jobs
+
+    def job_submission(self, job_id: str) -> SubmissionRecord | None:
+        job = self.get_job(job_id)
+        if job is not None and job.submission_id is not None:
+            return self.get_submission(job.submission_id)
+        rows = self._rows("SELECT * FROM submissions WHERE job_id = ? ORDER BY id DESC", (job_id,))
+        return _submission(rows[0]) if rows else None
+
+    # -- events -------------------------------------------------------------------------------------
+
+    def known_event_ids(self, job_id: str) -> set[str]:
+        return {r[0] for r in self._store.conn.execute("SELECT id FROM job_events WHERE job_id = ?", (job_id,))}
+
+    def add_events(self, events: Iterable[JobEvent]) -> int:
+        """Store events not seen before (dedupe by id), in one transaction; returns how many were new."""
+        added = 0
+        with self._store.transaction():
+            for e in events:
+                cur = self._store.conn.execute(
+                    "INSERT OR IGNORE INTO job_events (id, job_id, created_at, level, type, message, data_json)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (e.id, e.job_id, e.created_at, e.level, e.type, e.message, _dumps(e.data)),
+                )
+                added += cur.rowcount
+        return added
+
+    def events(
+        self, job_id: str, *, levels: Iterable[str] | None = None, limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[JobEvent]:
+        """A job's events in time order (or newest first); `levels` e.g. {"warn", "error"} filters."""
+        sql = "SELECT * FROM job_events WHERE job_id = ?"
+        params: list[Any] = [job_id]
+        if levels is not None:
+            wanted = list(levels)
+            sql += f" AND level IN ({', '.join('?' for _ in wanted)})"
+            params += wanted
+        order = "DESC" if newest_first else "ASC"
+        sql += f" ORDER BY created_at {order}, rowid {order}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        return [
+            JobEvent(r["id"], r["job_id"], r["created_at"], r["level"], r["type"], r["message"], _loads(r["data_json"]))
+            for r in self._rows(sql, params)
+        ]
+
+    # -- metrics ------------------------------------------------------------------------------------
+
+    def add_metrics(self, job_id: str, points: Iterable[MetricPoint]) -> int:
+        """Merge points into the job's series: a value already known is kept unless the new one is set.
+
+        Events and the results CSV describe the same steps with different columns; merging lets each
+        fill what the other lacks, in whichever order they arrive.
+        """
+        cols = ", ".join(METRIC_FIELDS)
+        updates = ", ".join(f"{f} = COALESCE(excluded.{f}, {f})" for f in METRIC_FIELDS)
+        n = 0
+        with self._store.transaction():
+            for p in points:
+                self._store.conn.execute(
+                    f"INSERT INTO job_metrics (job_id, step, {cols}) VALUES (?, ?, {', '.join('?' for _ in METRIC_FIELDS)})"
+                    f" ON CONFLICT(job_id, step) DO UPDATE SET {updates}",
+                    (job_id, p.step, *(getattr(p, f) for f in METRIC_FIELDS)),
+                )
+                n += 1
+        return n
+
+    def metrics(self, job_id: str) -> list[MetricPoint]:
+        return [
+            MetricPoint(r["step"], *(r[f] for f in METRIC_FIELDS))
+            for r in self._rows("SELECT * FROM job_metrics WHERE job_id = ? ORDER BY step", (job_id,))
+        ]
+
+    def metric_series(self, job_id: str, name: str) -> list[tuple[int, float]]:
+        """(step, value) pairs of one metric, skipping steps where it is missing — what a chart plots."""
+        if name not in METRIC_FIELDS:
+            raise ValueError(f"unknown metric {name!r}")
+        return [
+            (r[0], r[1])
+            for r in self._store.conn.execute(
+                f"SELECT step, {name} FROM job_metrics WHERE job_id = ? AND {name} IS NOT NULL ORDER BY step", (job_id,)
             )
-            db.execute("UPDATE images SET service_skip = ? WHERE id = ?", (reason, int(image_id)))
-            n += 1
-    return n
+        ]
 
+    # -- checkpoints --------------------------------------------------------------------------------
 
-def service_skips(store: Any, job_id: str | None = None) -> list[ServiceSkip]:
-    sql, params = "SELECT * FROM service_skips", []
-    if job_id is not None:
-        sql, params = sql + " WHERE job_id = ?", [job_id]
-    return [
-        ServiceSkip(r["job_id"], r["image_id"], r["reason"], r["line_number"])
-        for r in _db(store).query(sql + " ORDER BY job_id, line_number", params)
-    ]
+    def add_checkpoints(self, checkpoints: Iterable[CheckpointRecord]) -> int:
+        n = 0
+        with self._store.transaction():
+            for c in checkpoints:
+                self._store.conn.execute(
+                    "INSERT OR REPLACE INTO job_checkpoints (id, job_id, created_at, step_number, model_id, metrics_json)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (c.id, c.job_id, c.created_at, c.step_number, c.model_id, _dumps(c.metrics or {})),
+                )
+                n += 1
+        return n
 
+    def checkpoints(self, job_id: str) -> list[CheckpointRecord]:
+        return [
+            CheckpointRecord(r["id"], r["job_id"], r["created_at"], r["step_number"], r["model_id"],
+                             _loads(r["metrics_json"], {}))
+            for r in self._rows(
+                "SELECT * FROM job_checkpoints WHERE job_id = ? ORDER BY step_number, created_at", (job_id,)
+            )
+        ]
 
-def image_service_skips(store: Any, image_id: int) -> list[ServiceSkip]:
-    """Every job that skipped this image, with the reason (for the image's detail panel)."""
-    return [
-        ServiceSkip(r["job_id"], r["image_id"], r["reason"], r["line_number"])
-        for r in _db(store).query("SELECT * FROM service_skips WHERE image_id = ? ORDER BY rowid", (image_id,))
-    ]
+    # -- images the service skipped -----------------------------------------------------------------
 
+    def record_service_skips(self, job_id: str, skips: Iterable[tuple[int, str, int | None]]) -> int:
+        """Remember (image id, reason, JSONL line) the service skipped in a job and mark the images.
 
-def clear_service_skip(store: Any, image_ids: Iterable[int]) -> None:
-    """Unmark images (the user fixed or replaced them); the per-job history in service_skips stays."""
-    db = _db(store)
-    with db.atomic():
-        for image_id in image_ids:
-            db.execute("UPDATE images SET service_skip = NULL WHERE id = ?", (int(image_id),))
+        `images.service_skip` holds the latest reason so the grid can show and filter it cheaply.
+        """
+        n = 0
+        with self._store.transaction():
+            for image_id, reason, line in skips:
+                self._store.conn.execute(
+                    "INSERT OR REPLACE INTO service_skips (job_id, image_id, reason, line_number) VALUES (?, ?, ?, ?)",
+                    (job_id, int(image_id), reason, line),
+                )
+                self._store.conn.execute("UPDATE images SET service_skip = ? WHERE id = ?", (reason, int(image_id)))
+                n += 1
+        return n
+
+    def service_skips(self, job_id: str | None = None) -> list[ServiceSkip]:
+        sql, params = "SELECT * FROM service_skips", []
+        if job_id is not None:
+            sql, params = sql + " WHERE job_id = ?", [job_id]
+        return [
+            ServiceSkip(r["job_id"], r["image_id"], r["reason"], r["line_number"])
+            for r in self._rows(sql + " ORDER BY job_id, line_number", params)
+        ]
+
+    def image_service_skips(self, image_id: int) -> list[ServiceSkip]:
+        """Every job that skipped this image, with the reason (for the image's detail panel)."""
+        return [
+            ServiceSkip(r["job_id"], r["image_id"], r["reason"], r["line_number"])
+            for r in self._rows("SELECT * FROM service_skips WHERE image_id = ? ORDER BY rowid", (image_id,))
+        ]
+
+    def clear_service_skip(self, image_ids: Iterable[int]) -> None:
+        """Unmark images (the user fixed or replaced them); the per-job history in service_skips stays."""
+        with self._store.transaction():
+            self._store.conn.executemany(
+                "UPDATE images SET service_skip = NULL WHERE id = ?", ((int(i),) for i in image_ids)
+            )

@@ -23,6 +23,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import sqlite_utils
 
 from studio.core.store import schema
+from studio.core.store.job_records import JobRepository
 from studio.core.errors import ProjectOpenError, ProjectReadOnlyError, StudioError
 from studio.core.models import (
     CheckResult,
@@ -78,6 +79,28 @@ def _now() -> float:
     return time.time()
 
 
+@dataclass(frozen=True, slots=True)
+class StoreFactory:
+    """The one way to get another connection to an open project: one per worker thread.
+
+    SQLite connections are not shared between threads here. The UI thread uses the connection its
+    owner holds (the labeling session's store); a scan, an export, a submission or the job poller
+    opens its own from this factory and closes it when done. Read-only projects hand out read-only
+    connections only.
+    """
+
+    path: Path
+    read_only: bool = False
+
+    def open(self) -> "ProjectStore":
+        """A connection with the project's own access (writable unless the project is read-only)."""
+        return ProjectStore.open(self.path, read_only=self.read_only)
+
+    def open_reader(self) -> "ProjectStore":
+        """A read-only connection (previews, estimates): it can never write by mistake."""
+        return ProjectStore.open(self.path, read_only=True)
+
+
 class ProjectStore:
     """A project open for reading and (unless read-only) writing."""
 
@@ -87,6 +110,7 @@ class ProjectStore:
         self.db = sqlite_utils.Database(conn)
         self.read_only = read_only
         self._roots_cache: dict[int, Path] | None = None
+        self._jobs: JobRepository | None = None
 
     # ------------------------------------------------------------------ opening and closing
 
@@ -206,9 +230,26 @@ class ProjectStore:
             rows += self.conn.execute(sql.format(",".join("?" * len(chunk))), (*leading, *chunk)).fetchall()
         return rows
 
-    def _tx(self) -> "_Transaction":
+    def transaction(self) -> "_Transaction":
+        """The one way the store layer writes: refuse on a read-only project, then BEGIN IMMEDIATE ...
+        COMMIT (rollback on error; nested use joins the outer one). Repositories over this store's
+        tables (`jobs`, evaluations, ...) use it too, so every write has the same guard and errors."""
         self._write()
         return _Transaction(self.conn)
+
+    _tx = transaction  # the short name the store's own methods use
+
+    @property
+    def factory(self) -> StoreFactory:
+        """Opens more connections to this project, for worker threads."""
+        return StoreFactory(self.path, self.read_only)
+
+    @property
+    def jobs(self) -> JobRepository:
+        """Typed access to the fine-tuning records (submissions, jobs, events, checkpoints, skips)."""
+        if self._jobs is None:
+            self._jobs = JobRepository(self)
+        return self._jobs
 
     # ------------------------------------------------------------------ roots
 
@@ -743,4 +784,8 @@ def _filter_sql(flt: ImageFilter) -> tuple[str, list[Any]]:
     if flt.root_id is not None:
         clauses.append("root_id = ?")
         params.append(flt.root_id)
+    if flt.image_ids is not None:
+        # One JSON parameter instead of one per id: no SQLite variable limit, any set size.
+        clauses.append("id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(sorted(flt.image_ids)))
     return (" AND ".join(clauses) or "1"), params

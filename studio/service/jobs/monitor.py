@@ -109,10 +109,10 @@ class JobMonitor:
                     raise service_error(error, self.profile, f"check job {job_id}", self.credentials) from None
                 self._failures += 1
                 delay = wait_before_retry(self._backoff, self._failures, error)
-                job = jr.get_job(self.store, job_id) or _placeholder(job_id)
+                job = self.store.jobs.get_job(job_id) or _placeholder(job_id)
                 return JobSnapshot(
                     job=job,
-                    checkpoints=jr.checkpoints(self.store, job_id),
+                    checkpoints=self.store.jobs.checkpoints(job_id),
                     connection="reconnecting",
                     retry_in=delay,
                     message=describe(error, self.profile, "check the job", self.credentials),
@@ -123,24 +123,24 @@ class JobMonitor:
 
     def _poll(self, job_id: str) -> JobSnapshot:
         job = self._call(lambda: self.client.fine_tuning.jobs.retrieve(job_id))
-        known = jr.get_job(self.store, job_id)
+        known = self.store.jobs.get_job(job_id)
         record = record_job(self.store, job, self.profile if known is None or not known.profile else None)
         new_events = self._fetch_new_events(job_id)
-        jr.add_events(self.store, new_events)
+        self.store.jobs.add_events(new_events)
         new_metrics = [m for m in (event_metric(e) for e in new_events) if m is not None]
         if new_metrics:
-            jr.add_metrics(self.store, job_id, new_metrics)
+            self.store.jobs.add_metrics(job_id, new_metrics)
         checkpoints = self._fetch_checkpoints(job_id)
         if checkpoints:
-            jr.add_checkpoints(self.store, checkpoints)
+            self.store.jobs.add_checkpoints(checkpoints)
         skipped = self._record_skips(record, new_events)
         if record.status == "succeeded" and job_id not in self._results_loaded:
             self._load_results(record)
         return JobSnapshot(
-            job=jr.get_job(self.store, job_id),
+            job=self.store.jobs.get_job(job_id),
             new_events=sorted(new_events, key=lambda e: (e.created_at, e.id)),
             new_metrics=sorted(new_metrics, key=lambda m: m.step),
-            checkpoints=jr.checkpoints(self.store, job_id),
+            checkpoints=self.store.jobs.checkpoints(job_id),
             skipped_images=skipped,
             **_progress(self.store, job_id),
         )
@@ -149,7 +149,7 @@ class JobMonitor:
         """Events not yet recorded. Pages newest-first until it meets a known event (or the end)."""
         known = self._known_events.get(job_id)
         if known is None:
-            known = self._known_events[job_id] = jr.known_event_ids(self.store, job_id)
+            known = self._known_events[job_id] = self.store.jobs.known_event_ids(job_id)
         new: list[jr.JobEvent] = []
         after: str | None = None
         while True:
@@ -183,7 +183,7 @@ class JobMonitor:
             texts.append((job.error["message"], "validation" if "validation" in param else None))
         if not texts:
             return 0
-        submission = jr.job_submission(self.store, job.id)
+        submission = self.store.jobs.job_submission(job.id)
         export_dir = submission.export_dir if submission else None
         return sum(record_skips(self.store, job.id, text, export_dir, hint or "training") for text, hint in texts)
 
@@ -192,7 +192,7 @@ class JobMonitor:
             content = self._call(lambda: self.client.files.content(file_id))
             points = parse_results_csv(content.content if hasattr(content, "content") else content.read())
             if points:
-                jr.add_metrics(self.store, job.id, points)
+                self.store.jobs.add_metrics(job.id, points)
         self._results_loaded.add(job.id)
 
     # -- actions ------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ class JobMonitor:
         """This project's jobs that were still running when last seen, on this monitor's service."""
         mine = self.profile.credential_account()
         out = []
-        for job in jr.list_jobs(self.store, active_only=True):
+        for job in self.store.jobs.list_jobs(active_only=True):
             try:
                 same = not job.profile or ServiceProfile.from_dict(job.profile).credential_account() == mine
             except Exception:  # noqa: BLE001 - an unreadable profile is not ours to poll
@@ -233,7 +233,7 @@ class JobMonitor:
 
         Covers a job whose create response was lost, and a project copied to another machine.
         """
-        tokens = {s.params.get("submission_token"): s for s in jr.list_submissions(self.store)}
+        tokens = {s.params.get("submission_token"): s for s in self.store.jobs.list_submissions()}
         tokens.pop(None, None)
         found: list[jr.JobRecord] = []
         after: str | None = None
@@ -249,7 +249,7 @@ class JobMonitor:
                     if sub is None:
                         continue
                     if not sub.job_id:
-                        jr.update_submission(self.store, sub.id, state="created", job_id=job.id, error=None)
+                        self.store.jobs.update_submission(sub.id, state="created", job_id=job.id, error=None)
                     found.append(record_job(self.store, job, self.profile, submission_id=sub.id))
                 if not page.data or not page.has_more:
                     break
@@ -288,7 +288,7 @@ def _placeholder(job_id: str) -> jr.JobRecord:
 
 
 def _progress(store: Any, job_id: str) -> dict:
-    points = jr.metrics(store, job_id)
+    points = store.jobs.metrics(job_id)
     if not points:
         return {"step": None, "total_steps": None}
     total = next((p.total_steps for p in reversed(points) if p.total_steps), None)
@@ -297,7 +297,7 @@ def _progress(store: Any, job_id: str) -> dict:
 
 def active_jobs(store: Any) -> list[jr.JobRecord]:
     """Jobs to re-attach when a project opens (any service); see `JobMonitor.attach_all`."""
-    return jr.list_jobs(store, active_only=True)
+    return store.jobs.list_jobs(active_only=True)
 
 
 def poll_delay(snapshot: JobSnapshot, interval: float) -> float:

@@ -158,14 +158,13 @@ def skipped_images(report: SkipReport, manifest: "ManifestIndex", default_file: 
 
 
 def record_skips(store, job_id: str, text: str | None, export_dir: str | None, default_file: str = "training") -> int:
-    """Parse `text`; mark the images it names in the project (see `job_records.record_service_skips`).
+    """Parse `text`; mark the images it names in the project (see `JobRepository.record_service_skips`).
 
     Returns how many images were marked. Without the export folder's manifest nothing can be
     mapped, and nothing is marked: a wrong image marked is worse than none.
     """
     from pathlib import Path
 
-    from studio.core.store import job_records
     from studio.core.export.manifest import MANIFEST_NAME, read_manifest
 
     report = parse_skip_report(text)
@@ -175,4 +174,4 @@ def record_skips(store, job_id: str, text: str | None, export_dir: str | None, d
     if not path.is_file():
         return 0
     skips = skipped_images(report, read_manifest(path), default_file)
-    return job_records.record_service_skips(store, job_id, skips) if skips else 0
+    return store.jobs.record_service_skips(job_id, skips) if skips else 0

@@ -32,8 +32,7 @@ def record_job(store: Any, job: Any, profile: ServiceProfile | None = None, subm
     error = raw.get("error") or None
     if error and not any(error.get(k) for k in ("message", "code")):
         error = None
-    jr.upsert_job(
-        store,
+    store.jobs.upsert_job(
         raw["id"],
         status=str(raw.get("status") or "unknown"),
         profile=profile.to_dict() if profile is not None else None,
@@ -50,7 +49,7 @@ def record_job(store: Any, job: Any, profile: ServiceProfile | None = None, subm
         estimated_finish=_float(raw.get("estimated_finish")),
         raw=raw,
     )
-    return jr.get_job(store, raw["id"])
+    return store.jobs.get_job(raw["id"])
 
 
 def event_record(job_id: str, event: Any) -> jr.JobEvent:

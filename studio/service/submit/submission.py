@@ -20,7 +20,6 @@ from typing import Any, Callable
 
 import openai
 
-from studio.core.store import job_records as jr
 from studio.core.errors import DatasetError, StudioError
 from studio.core.export import ExportOptions, export_project, validate_jsonl
 from studio.core.tasks import CancelToken, Cancelled, ProgressCallable, no_progress
@@ -48,7 +47,7 @@ def start_submission(store: Any, profile: ServiceProfile, params: SubmitParams) 
     """Record a new submission (nothing sent yet) and return its id; `submit` with it runs the steps."""
     params.validate(profile.is_azure)
     body = params.to_dict() | {"submission_token": uuid.uuid4().hex}
-    return jr.create_submission(store, profile.to_dict(), body)
+    return store.jobs.create_submission(profile.to_dict(), body)
 
 
 def submit(
@@ -75,7 +74,7 @@ def submit(
         if params is None:
             raise ValueError("params are required for a new submission")
         submission_id = start_submission(store, profile, params)
-    sub = jr.get_submission(store, submission_id)
+    sub = store.jobs.get_submission(submission_id)
     if sub is None:
         raise StudioError(f"Submission {submission_id} is not in this project.")
     if sub.job_id:
@@ -94,21 +93,21 @@ def submit(
         step = "create the fine-tuning job"
         job = _ensure_job(client, store, sub.id, profile, params, token, train_id, valid_id, policy, progress, cancel)
     except Cancelled:
-        jr.update_submission(store, submission_id, state="cancelled", error="Cancelled by the user.")
+        store.jobs.update_submission(submission_id, state="cancelled", error="Cancelled by the user.")
         raise
     except StudioError as error:
-        jr.update_submission(store, submission_id, state="failed", error=str(error))
+        store.jobs.update_submission(submission_id, state="failed", error=str(error))
         raise
     except Exception as error:  # noqa: BLE001 - SDK and network errors become a message for the user
         wrapped = service_error(error, profile, step, credentials)
-        jr.update_submission(store, submission_id, state="failed", error=str(wrapped))
+        store.jobs.update_submission(submission_id, state="failed", error=str(wrapped))
         raise wrapped from None
     return job
 
 
 def retry_submission(store: Any, submission_id: int, credentials: Credentials, **kwargs: Any) -> str:
     """Resume a recorded submission with the profile it was started with."""
-    sub = jr.get_submission(store, submission_id)
+    sub = store.jobs.get_submission(submission_id)
     if sub is None:
         raise StudioError(f"Submission {submission_id} is not in this project.")
     return submit(store, ServiceProfile.from_dict(sub.profile), credentials, submission_id=submission_id, **kwargs)
@@ -131,7 +130,7 @@ def _ensure_export(store, sub, params: SubmitParams, progress, cancel, warn) -> 
     for message in report.warnings:
         _warn(warn, progress, message)
     _precheck(out_dir, warn, progress)
-    jr.update_submission(store, sub.id, state="exported", export_dir=str(out_dir), error=None)
+    store.jobs.update_submission(sub.id, state="exported", export_dir=str(out_dir), error=None)
     return out_dir
 
 
@@ -165,7 +164,7 @@ def _warn(warn: WarnFn | None, progress: ProgressCallable, message: str) -> None
 
 
 def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy, progress, cancel) -> tuple[str, str | None]:
-    sub = jr.get_submission(store, sid)
+    sub = store.jobs.get_submission(sid)
     round_ = int(sub.params.get("upload_round", 0))
     stem = f"studio-{token}" + (f"-r{round_}" if round_ else "")
     train_id = sub.training_file_id
@@ -175,7 +174,7 @@ def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy,
             chunk_threshold=params.chunk_threshold, part_size=params.part_size,
             policy=policy, progress=progress, cancel=cancel,
         )
-        jr.update_submission(store, sid, training_file_id=train_id)
+        store.jobs.update_submission(sid, training_file_id=train_id)
     valid_id = sub.validation_file_id
     valid_path = export_dir / VALIDATION_NAME
     if not valid_id and valid_path.is_file() and valid_path.stat().st_size > 0:
@@ -184,13 +183,13 @@ def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy,
             chunk_threshold=params.chunk_threshold, part_size=params.part_size,
             policy=policy, progress=progress, cancel=cancel,
         )
-        jr.update_submission(store, sid, validation_file_id=valid_id)
-    jr.update_submission(store, sid, state="uploaded")
+        store.jobs.update_submission(sid, validation_file_id=valid_id)
+    store.jobs.update_submission(sid, state="uploaded")
     return train_id, valid_id
 
 
 def _ensure_processed(client, store, sid, export_dir, train_id, valid_id, policy, poll_interval, progress, cancel) -> None:
-    if jr.get_submission(store, sid).state == "processed":
+    if store.jobs.get_submission(sid).state == "processed":
         return
     for file_id, name in ((train_id, TRAIN_NAME), (valid_id, VALIDATION_NAME)):
         if file_id:
@@ -200,11 +199,11 @@ def _ensure_processed(client, store, sid, export_dir, train_id, valid_id, policy
             except FileRejected:
                 # Retrying with the same files cannot succeed: start over from a fresh export, uploaded
                 # under new names (the next round) so the rejected files are never taken for ours.
-                recorded = jr.get_submission(store, sid).params
-                jr.update_submission(store, sid, export_dir=None, training_file_id=None, validation_file_id=None,
+                recorded = store.jobs.get_submission(sid).params
+                store.jobs.update_submission(sid, export_dir=None, training_file_id=None, validation_file_id=None,
                                      params=recorded | {"upload_round": int(recorded.get("upload_round", 0)) + 1})
                 raise
-    jr.update_submission(store, sid, state="processed")
+    store.jobs.update_submission(sid, state="processed")
 
 
 def find_job_for_submission(client, token: str, training_file_id: str | None, *,
@@ -254,7 +253,7 @@ def _ensure_job(client, store, sid, profile: ServiceProfile, params: SubmitParam
             lambda: find_job_for_submission(client, token, train_id, policy=policy, cancel=cancel),
             policy=policy, cancel=cancel,
         )
-    jr.update_submission(store, sid, state="created", job_id=job.id, error=None)
+    store.jobs.update_submission(sid, state="created", job_id=job.id, error=None)
     record_job(store, job, profile, submission_id=sid)
     progress(1, 1, f"Created fine-tuning job {job.id}")
     return job.id

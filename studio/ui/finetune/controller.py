@@ -2,7 +2,8 @@
 
 Widgets (wizard, jobs panel, job view) never call the service or open threads themselves; they ask
 this object and listen to its signals. It owns:
-- a connection to the project for quick reads on the UI thread (job records, prompts);
+- quick reads on the UI thread through the labeling session, which owns the project file there
+  (`session.jobs`, the prompts, the classes); it never opens the file a second time;
 - a `JobPoller` on its own QThread (with its own connection) that does every service call about
   existing jobs, and one QTimer per watched job that decides when to poll next: the poll interval
   while all is well, the service layer's back-off while reconnecting, nothing once the job is final;
@@ -13,13 +14,13 @@ this object and listen to its signals. It owns:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from studio.core.store import job_records as jr
 from studio.core.errors import CredentialError, StudioError
+from studio.core.finetune_data import load_prompt_templates, save_prompt_templates
 from studio.core.store.project_store import ProjectStore
 from studio.service.jobs.monitor import JobSnapshot, poll_delay
 from studio.service.profile import ServiceProfile
@@ -29,6 +30,7 @@ from studio.service.submit.params import SubmitParams
 from studio.ui.app import settings as app_settings
 from studio.ui.finetune.credentials import FinetuneCredentials
 from studio.ui.common.tasks import BackgroundTask
+from studio.ui.labeling.session import ProjectSession
 from studio.ui.finetune.jobs.poller import JobPoller
 
 PROBLEM_RETRY_SECONDS = 60.0  # an answer retrying cannot fix (e.g. unknown job): ask again rarely
@@ -70,19 +72,19 @@ class FinetuneController(QObject):
 
     def __init__(
         self,
-        project_path: Path | str,
+        session: ProjectSession,
         *,
-        read_only: bool = False,
         credentials: FinetuneCredentials | None = None,
         config: FinetuneConfig | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.project_path = Path(project_path)
-        self.read_only = read_only
+        self.session = session
+        self.read_only = session.read_only
         self.config = config or FinetuneConfig()
         self.credentials = credentials or FinetuneCredentials()
-        self.store = ProjectStore.open(self.project_path, read_only=read_only)
+        self._jobs = session.jobs
+        self.stores = session.stores  # worker threads' own connections
         self._watches: dict[str, _Watch] = {}
         self._last: dict[str, JobSnapshot] = {}
         self._runs: dict[int, "SubmissionRun"] = {}
@@ -91,7 +93,7 @@ class FinetuneController(QObject):
         self._thread = QThread()
         self._thread.setObjectName("finetune-job-poller")
         self._poller = JobPoller(
-            self.project_path,
+            self.stores,
             self.credentials.resolve,
             lambda: self.profile,
             backoff=self.config.reconnect_backoff,
@@ -129,40 +131,57 @@ class FinetuneController(QObject):
     # -- reads for the windows (UI thread, quick) ---------------------------------------------------
 
     def jobs(self) -> list[jr.JobRecord]:
-        return jr.list_jobs(self.store)
+        return self._jobs.list_jobs()
 
     def job(self, job_id: str) -> jr.JobRecord | None:
-        return jr.get_job(self.store, job_id)
+        return self._jobs.get_job(job_id)
 
     def metrics(self, job_id: str) -> list[jr.MetricPoint]:
-        return jr.metrics(self.store, job_id)
+        return self._jobs.metrics(job_id)
 
     def events(self, job_id: str) -> list[jr.JobEvent]:
-        return jr.events(self.store, job_id)
+        return self._jobs.events(job_id)
 
     def checkpoints(self, job_id: str) -> list[jr.CheckpointRecord]:
-        return jr.checkpoints(self.store, job_id)
+        return self._jobs.checkpoints(job_id)
 
     def skipped_image_ids(self, job_id: str | None = None) -> list[int]:
-        return sorted({s.image_id for s in jr.service_skips(self.store, job_id)})
+        return sorted({s.image_id for s in self._jobs.service_skips(job_id)})
 
     def unfinished_submissions(self) -> list[jr.SubmissionRecord]:
         """Submissions that stopped before a job existed (failed, cancelled, or cut by a crash)."""
         running = {sid for sid, run in self._runs.items() if run.running}
-        return [s for s in jr.list_submissions(self.store, unfinished_only=True) if s.id not in running]
+        return [s for s in self._jobs.list_submissions(unfinished_only=True) if s.id not in running]
 
     def last_snapshot(self, job_id: str) -> JobSnapshot | None:
         return self._last.get(job_id)
 
+    def service_skips(self, job_id: str) -> list[jr.ServiceSkip]:
+        return self._jobs.service_skips(job_id)
+
+    @property
+    def project_name(self) -> str:
+        return self.session.name
+
+    def class_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.session.classes())
+
+    def prompt_templates(self) -> tuple[str, str]:
+        """The project's system and instruction texts (the defaults until the user changed them)."""
+        return load_prompt_templates(self.session)
+
+    def save_prompt_templates(self, system: str, instruction: str) -> None:
+        save_prompt_templates(self.session, system, instruction)
+
     def open_reader(self) -> ProjectStore:
         """A read-only connection for a worker thread; the caller closes it."""
-        return ProjectStore.open(self.project_path, read_only=True)
+        return self.stores.open_reader()
 
     # -- monitoring ---------------------------------------------------------------------------------
 
     def attach_running(self) -> list[str]:
         """Watch every job of this project that was not final when last seen (after an open)."""
-        ids = [job.id for job in jr.list_jobs(self.store, active_only=True)]
+        ids = [job.id for job in self._jobs.list_jobs(active_only=True)]
         for job_id in ids:
             self.watch(job_id)
         return ids
@@ -270,7 +289,7 @@ class FinetuneController(QObject):
         if self.read_only:
             raise StudioError("This project is open read-only, so nothing can be submitted from it. "
                               "Reopen it with write access.")
-        submission_id = start_submission(self.store, profile, params)
+        submission_id = start_submission(self.session, profile, params)
         self.submissions_changed.emit()
         return self._run_for(submission_id, profile)
 
@@ -279,7 +298,7 @@ class FinetuneController(QObject):
         run = self._runs.get(submission_id)
         if run is not None:
             return run
-        record = jr.get_submission(self.store, submission_id)
+        record = self._jobs.get_submission(submission_id)
         if record is None:
             raise StudioError(f"Submission {submission_id} is not in this project.")
         return self._run_for(submission_id, ServiceProfile.from_dict(record.profile))
@@ -305,7 +324,8 @@ class FinetuneController(QObject):
     # -- shutdown -----------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop polling and submissions, and close the connections (the project is being closed).
+        """Stop polling and submissions and close their connections (the project is being closed; the
+        session closes its own).
 
         A submission cut here resumes from its last recorded step with "Retry" next time.
         """
@@ -323,7 +343,6 @@ class FinetuneController(QObject):
         self._poller.close()
         for run in list(self._runs.values()):
             run.wait(15.0)
-        self.store.close()
 
 
 class SubmissionRun(QObject):
@@ -358,11 +377,11 @@ class SubmissionRun(QObject):
         except CredentialError as error:
             self.failed.emit(str(error), True)
             return
-        path, config, sid, profile = self.controller.project_path, self.controller.config, self.submission_id, self.profile
+        stores, config, sid, profile = self.controller.stores, self.controller.config, self.submission_id, self.profile
         warn = self.warning.emit
 
         def work(progress: Callable, cancel: Any) -> str:
-            store = ProjectStore.open(path)
+            store = stores.open()
             try:
                 return submit(store, profile, credentials, progress=progress, cancel=cancel, submission_id=sid,
                               warn=warn, policy=config.submit_policy, poll_interval=config.file_poll_interval)

@@ -37,6 +37,7 @@ SKIPPED_FILTER_KEY = "skipped"
 class FinetuneIntegration(QObject):
     service_skips_changed = Signal(object)  # list[int]: images the service skipped (grid rows to reload)
     controller_changed = Signal(object)  # FinetuneController | None
+    job_view_opened = Signal(object)  # JobView: features add their hooks (e.g. Evaluate…)
 
     def __init__(self, window: Any, *, credentials: FinetuneCredentials | None = None,
                  config: FinetuneConfig | None = None, confirm: ConfirmFn | None = None) -> None:
@@ -78,8 +79,7 @@ class FinetuneIntegration(QObject):
         self.project_closed()
         self.session = session
         try:
-            self.controller = FinetuneController(session.path, read_only=session.read_only,
-                                                 credentials=self.credentials, config=self.config, parent=self)
+            self.controller = FinetuneController(session, credentials=self.credentials, config=self.config, parent=self)
         except StudioError as error:
             self.window.show_message(f"Fine-tuning is not available for this project: {error}", "warning")
             self.controller = None
@@ -160,6 +160,7 @@ class FinetuneIntegration(QObject):
             view.sign_in_requested.connect(self.sign_in)
             view.destroyed.connect(lambda *_, j=job_id: self.job_views.pop(j, None))
             self.job_views[job_id] = view
+            self.job_view_opened.emit(view)
         view.show()
         view.raise_()
         view.activateWindow()

@@ -4,6 +4,10 @@ Widgets never hold the `ProjectStore`; they call this object, which commits thro
 and only then tells every view what changed (a label is in SQLite before any view moves on). Routine
 errors (read-only file, duplicate class name, locked project) become `message` signals that the window
 shows as a non-blocking banner, never as an exception in a slot.
+
+The session is the one owner of the project file on the UI thread: other features get typed access
+from it (`jobs` for the fine-tuning records, `stores` to open a worker thread's own connection)
+instead of opening the file a second time.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from studio.ui.labeling.undo_commands import (
 )
 
 if TYPE_CHECKING:  # the store module imports sqlite-utils (and numpy): not needed to draw a window
-    from studio.core.store.project_store import ProjectStore
+    from studio.core.store.job_records import JobRepository
+    from studio.core.store.project_store import ProjectStore, StoreFactory
 
 T = TypeVar("T")
 
@@ -95,6 +100,18 @@ class ProjectSession(QObject):
         self.undo_stack.clear()
         self._store.close()
 
+    # ------------------------------------------------------------------ typed access for other features
+
+    @property
+    def jobs(self) -> "JobRepository":
+        """The project's fine-tuning records, on this (the UI thread's) connection."""
+        return self._store.jobs
+
+    @property
+    def stores(self) -> "StoreFactory":
+        """Opens a worker thread's own connection to this project (the session keeps the UI thread's)."""
+        return self._store.factory
+
     # ------------------------------------------------------------------ reads
 
     def image_ids(self, flt: ImageFilter, order: str = "path") -> list[int]:
@@ -143,6 +160,10 @@ class ProjectSession(QObject):
 
     def get_setting(self, key: str, default: object = None) -> object:
         return self._store.get_setting(key, default)
+
+    def set_setting(self, key: str, value: object) -> None:
+        """A project setting (e.g. the fine-tune prompts); raises StudioError when it cannot be saved."""
+        self._store.set_setting(key, value)
 
     def label_history(self, image_id: int) -> list[dict]:
         return self._store.label_history(image_id)
@@ -405,10 +426,8 @@ class ProjectSession(QObject):
 
     def clear_service_skips(self, image_ids: Sequence[int]) -> int:
         """Unmark images the service skipped (the user fixed or checked them); returns how many."""
-        from studio.core.store.job_records import clear_service_skip
-
         ids = [r.id for r in self.rows(list(dict.fromkeys(image_ids))) if r.service_skip]
-        if ids and self._try(clear_service_skip, self._store, ids)[0]:
+        if ids and self._try(self._store.jobs.clear_service_skip, ids)[0]:
             self.notify_images_changed()
         return len(ids)
 

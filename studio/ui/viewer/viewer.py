@@ -241,11 +241,18 @@ class InfoPanel(QFrame):
         self.extra = QLabel()
         self.extra.setWordWrap(True)
         layout.addWidget(self.extra)
+        self._sections = QVBoxLayout()  # features add their own blocks here (e.g. evaluation answers)
+        self._sections.setContentsMargins(0, 8, 0, 0)
+        layout.addLayout(self._sections)
         layout.addStretch(1)
         self.hint = QLabel("Class keys label and move on · Esc: back to grid · ? for all keys")
         self.hint.setWordWrap(True)
         self.hint.setObjectName("hint")
         layout.addWidget(self.hint)
+
+    def add_section(self, widget: QWidget) -> None:
+        """Extension point: a feature's block under the file facts, kept current via `row_shown`."""
+        self._sections.addWidget(widget)
 
     def show_row(self, row: ImageRow, class_name: str | None, class_color: str | None) -> None:
         self.title.setText(row.rel_path.rsplit("/", 1)[-1])
@@ -286,6 +293,7 @@ class ImageViewer(QWidget):
     """The viewer page: a top bar, the zoom canvas and the info panel."""
 
     back_requested = Signal()
+    row_shown = Signal(object)  # ImageRow | None: the info panel now describes this image
 
     def __init__(self, session: ProjectSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -359,9 +367,11 @@ class ImageViewer(QWidget):
         self.position.setText(position)
         if row is None:
             self.canvas.set_placeholder("No image")
+            self.row_shown.emit(None)
             return
         info = self.session.class_info(row.class_id)
         self.info.show_row(row, info.name if info else None, info.color if info else None)
+        self.row_shown.emit(row)
         if same:
             return
         self.cache.request([row, *(ahead or [])], self.fit_size())
@@ -372,6 +382,7 @@ class ImageViewer(QWidget):
             self._row = row
             info = self.session.class_info(row.class_id)
             self.info.show_row(row, info.name if info else None, info.color if info else None)
+            self.row_shown.emit(row)
 
     def _display(self, row: ImageRow) -> None:
         if row.missing:

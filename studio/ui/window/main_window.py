@@ -453,12 +453,12 @@ class MainWindow(QMainWindow):
             return None
         if self._scan_task is not None and self._scan_task.running:
             return self._scan_task
-        path, cache_dir = session.path, self.thumbs.cache_dir
+        stores, cache_dir = session.stores, self.thumbs.cache_dir
 
         def work(progress: ProgressCallable, cancel: CancelToken) -> "ScanReport":
             from studio.core.scan.project_scan import scan_project
 
-            store = _store_class().open(path)
+            store = stores.open()
             try:
                 report = scan_project(
                     store, deep=True, progress=progress, cancel=cancel, on_batch=task.send_partial,

@@ -9,11 +9,13 @@ from qt_isolation import qt_settings_in_tmp  # noqa: F401 - autouse fixture
 
 
 from finetune_ui_helpers import API_KEY, FAST, FastClock, make_project
+from studio.core.store.project_store import ProjectStore
 from studio.emulator import EmulatorServer, ManualClock
 from studio.service.profile import ServiceProfile
 from studio.ui.app import settings as app_settings
 from studio.ui.finetune.controller import FinetuneController
 from studio.ui.finetune.credentials import FinetuneCredentials
+from studio.ui.labeling.session import ProjectSession
 
 
 @pytest.fixture
@@ -46,11 +48,14 @@ def openai_profile(emulator):
 def make_controller(qtbot):
     made = []
 
-    def make(path, **kw):
-        controller = FinetuneController(path, config=kw.pop("config", FAST), **kw)
-        made.append(controller)
+    def make(path, read_only=False, **kw):
+        """A controller over a labeling session on `path`, as the app makes it for an open project."""
+        session = ProjectSession(ProjectStore.open(path, read_only=read_only))
+        controller = FinetuneController(session, config=kw.pop("config", FAST), **kw)
+        made.append((controller, session))
         return controller
 
     yield make
-    for controller in made:
+    for controller, session in made:
         controller.close()
+        session.close()

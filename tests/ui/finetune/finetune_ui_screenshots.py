@@ -80,7 +80,9 @@ def main(out: Path) -> None:
     from studio.core.demo_dataset import create_demo_project
     from studio.emulator import EmulatorServer, ManualClock
     from studio.service.credentials import DEMO_API_KEY
+    from studio.core.store.project_store import ProjectStore
     from studio.ui.finetune.controller import FinetuneConfig, FinetuneController
+    from studio.ui.labeling.session import ProjectSession
     from studio.ui.finetune.wizard.wizard import FinetuneWizard
     from studio.ui.finetune.jobs.job_view import JobView
 
@@ -91,7 +93,8 @@ def main(out: Path) -> None:
     server.faults.add("skip_images", count=2)  # as if moderation found people in two photos
     demo._server = server
     config = FinetuneConfig(poll_interval=0.1, file_poll_interval=0.05, export_workers=0)
-    controller = FinetuneController(project, config=config)
+    session = ProjectSession(ProjectStore.open(project))
+    controller = FinetuneController(session, config=config)
     try:
         wizard = FinetuneWizard(controller)
         wizard.resize(920, 760)
@@ -131,9 +134,11 @@ def main(out: Path) -> None:
         save(view, out, "job_succeeded")
         view.close()
         controller.close()
+        session.close()  # the main window opens the project itself
         main_window_shot(project, config, out)
     finally:
         controller.close()
+        session.close()
         server.stop()
     del app
 

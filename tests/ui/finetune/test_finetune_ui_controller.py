@@ -1,6 +1,5 @@
 """The controller: a submission becomes exactly one job that is watched until it is final."""
 
-from studio.core.store import job_records as jr
 from studio.core.store.project_store import ProjectStore
 from studio.service.submit.params import SubmitParams
 
@@ -21,5 +20,5 @@ def test_submit_then_watch_until_succeeded(qtbot, emulator, project_path, openai
     assert snap.status == "succeeded" and snap.job.fine_tuned_model
     assert emulator.state.jobs_created == 1
     with ProjectStore.open(project_path, read_only=True) as store:
-        assert jr.get_job(store, job_id).status == "succeeded"
-        assert len(jr.checkpoints(store, job_id)) == 2
+        assert store.jobs.get_job(job_id).status == "succeeded"
+        assert len(store.jobs.checkpoints(job_id)) == 2

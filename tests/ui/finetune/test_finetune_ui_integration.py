@@ -2,7 +2,6 @@
 
 import pytest
 
-from studio.core.store import job_records as jr
 from studio.core.store.project_store import ProjectStore
 from studio.service.submit.params import SubmitParams
 from studio.ui.finetune.integration import install_finetune
@@ -67,7 +66,7 @@ def test_skipped_images_are_marked_in_the_grid_and_filterable(qtbot, window, pro
     view.show_skipped_requested.emit()
     assert list(window.workspace.model.ids) == [image_id]
     with ProjectStore.open(project_path, read_only=True) as store:
-        assert [s.image_id for s in jr.service_skips(store, job_id)] == [image_id]
+        assert [s.image_id for s in store.jobs.service_skips(job_id)] == [image_id]
 
 
 def test_reopening_the_project_mid_job_resumes_monitoring(qtbot, window, project_path, openai_profile, emulator):
@@ -80,8 +79,8 @@ def test_reopening_the_project_mid_job_resumes_monitoring(qtbot, window, project
     window.close_project()
     assert integration.controller is None and not integration.job_views
     with ProjectStore.open(project_path, read_only=True) as store:
-        seen = len(jr.metrics(store, job_id))
-        assert not jr.get_job(store, job_id).terminal
+        seen = len(store.jobs.metrics(job_id))
+        assert not store.jobs.get_job(job_id).terminal
     emulator.fast.go()
 
     assert window.open_path(project_path)
@@ -95,3 +94,29 @@ def test_reopening_the_project_mid_job_resumes_monitoring(qtbot, window, project
     assert view.charts.loss.point_count("train_loss") == view._total > seen
     assert integration.panel.model.status_of(job_id) == "succeeded"
     assert emulator.state.jobs_created == 1
+
+
+def test_the_session_is_the_one_owner_of_the_project_file_on_the_ui_thread(
+        qtbot, window, project_path, openai_profile, monkeypatch):
+    """Opening a project with fine-tuning installed opens the file once on the UI thread; the
+    fine-tune side reads through the session, and submissions and polls use their own connections."""
+    import threading
+
+    opened: list[tuple[str, bool]] = []
+    real_open = ProjectStore.open.__func__
+
+    def counting_open(cls, path, *, read_only=False):
+        opened.append((threading.current_thread().name, read_only))
+        return real_open(cls, path, read_only=read_only)
+
+    monkeypatch.setattr(ProjectStore, "open", classmethod(counting_open))
+    integration = install_finetune(window, config=FAST, confirm=lambda *a: True)
+    assert window.open_path(project_path)
+    ui_thread = threading.main_thread().name
+    assert [o for o in opened if o[0] == ui_thread] == [(ui_thread, False)]
+    controller = integration.controller
+    assert controller.session is window.session and not hasattr(controller, "store")
+    job_id = submit(qtbot, integration, openai_profile, n_epochs=1)
+    qtbot.waitUntil(lambda: controller.job(job_id) is not None and controller.job(job_id).terminal, timeout=30_000)
+    assert [o for o in opened if o[0] == ui_thread] == [(ui_thread, False)]  # still just the session's
+    assert len(opened) >= 3  # the submission and the poller opened their own

@@ -3,7 +3,6 @@
 import pytest
 from PySide6.QtCore import Qt
 
-from studio.core.store import job_records as jr
 from studio.core.store.project_store import ProjectStore
 from studio.service.submit.params import SubmitParams
 from studio.ui.finetune.jobs.job_view import JobView
@@ -96,7 +95,7 @@ def test_cancel_after_confirmation(qtbot, emulator, project_path, openai_profile
     assert not controller.is_watching(job_id)
     assert emulator.state.jobs[job_id].cancelled_at is not None
     with ProjectStore.open(project_path, read_only=True) as store:
-        assert jr.get_job(store, job_id).status == "cancelled"
+        assert store.jobs.get_job(job_id).status == "cancelled"
 
 
 @pytest.mark.parametrize("fault", ["429", "500", "disconnect"])

@@ -6,7 +6,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from finetune_ui_helpers import make_project
-from studio.core.store import job_records as jr
 from studio.core.export.prompts import SETTING_INSTRUCTION, SETTING_SYSTEM, default_templates
 from studio.core.store.project_store import ProjectStore
 from studio.service.profile import ServiceProfile
@@ -143,7 +142,7 @@ def test_jobs_panel_retries_an_unfinished_submission(qtbot, emulator, project_pa
     assert panel.model.rowCount() == 1 and panel.model.job_id_at(0) == opened.args[0]
     qtbot.waitUntil(lambda: panel.submissions_layout.count() == 0, timeout=5000)
     with ProjectStore.open(project_path, read_only=True) as store:
-        assert [s.job_id for s in jr.list_submissions(store)] == [opened.args[0]]
+        assert [s.job_id for s in store.jobs.list_submissions()] == [opened.args[0]]
 
 
 def test_service_settings_dialog_builds_profiles_without_secrets(qtbot):

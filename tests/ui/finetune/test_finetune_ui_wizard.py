@@ -5,7 +5,6 @@ import json
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from studio.core.store import job_records as jr
 from studio.core.export.prompts import SETTING_SYSTEM
 from studio.core.store.project_store import ProjectStore
 from finetune_ui_helpers import open_wizard
@@ -68,7 +67,7 @@ def test_wizard_submits_one_job(qtbot, emulator, project_path, openai_profile, m
     assert job.suffix == "shapes-1"
     with ProjectStore.open(project_path, read_only=True) as store:
         assert store.get_setting(SETTING_SYSTEM) == "Sort shapes into {classes}."
-        (submission,) = jr.list_submissions(store)
+        (submission,) = store.jobs.list_submissions()
         assert submission.job_id == job_id
         assert submission.params["n_epochs"] == 2
         first = json.loads((__import__("pathlib").Path(submission.export_dir) / "train.jsonl").read_text().splitlines()[0])
@@ -107,7 +106,7 @@ def test_failed_submission_says_why_and_retry_makes_one_job(qtbot, emulator, pro
     assert emulator.state.jobs_created == 1
     assert emulator.state.files_created == 2  # the uploaded files were reused, not sent again
     with ProjectStore.open(project_path, read_only=True) as store:
-        assert len(jr.list_submissions(store)) == 1
+        assert len(store.jobs.list_submissions()) == 1
 
 
 def test_closing_the_wizard_mid_upload_asks_and_cancels(qtbot, emulator, project_path, openai_profile,
@@ -123,7 +122,7 @@ def test_closing_the_wizard_mid_upload_asks_and_cancels(qtbot, emulator, project
     qtbot.waitUntil(lambda: page.state == "cancelled", timeout=10_000)
     assert emulator.state.jobs_created == 0
     with ProjectStore.open(project_path, read_only=True) as store:
-        (submission,) = jr.list_submissions(store)
+        (submission,) = store.jobs.list_submissions()
         assert submission.state == "cancelled" and submission.job_id is None
 
 

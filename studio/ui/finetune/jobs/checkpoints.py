@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem, QWidget
 
 from studio.core.store.job_records import CheckpointRecord
@@ -20,10 +20,11 @@ COLUMNS = (
     ("Train loss", "train_loss"), ("Train acc.", "train_accuracy"),
     ("Valid loss", "valid_loss"), ("Valid acc.", "valid_accuracy"),
     ("Full valid loss", "full_valid_loss"), ("Full valid acc.", "full_valid_accuracy"),
-    ("Model id", None), ("", None),
+    ("Model id", None), ("", None), ("", None),
 )
 MODEL_COLUMN = 8
 COPY_COLUMN = 9
+EVALUATE_COLUMN = 10
 
 
 def job_epochs(raw: dict[str, Any]) -> int | None:
@@ -54,6 +55,8 @@ def copy_text(text: str) -> None:
 
 
 class CheckpointTable(QTableWidget):
+    evaluate_requested = Signal(str)  # a checkpoint's model id: "Evaluate…" on that row
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels([c[0] for c in COLUMNS])
@@ -88,9 +91,17 @@ class CheckpointTable(QTableWidget):
             button.setEnabled(bool(checkpoint.model_id))
             button.clicked.connect(lambda _=False, m=checkpoint.model_id: copy_text(m or ""))
             self.setCellWidget(row, COPY_COLUMN, button)
+            evaluate = QPushButton("Evaluate\u2026")
+            evaluate.setToolTip("Measure this checkpoint on your test images and compare it with the base model")
+            evaluate.setEnabled(bool(checkpoint.model_id))
+            evaluate.clicked.connect(lambda _=False, m=checkpoint.model_id: self.evaluate_requested.emit(m or ""))
+            self.setCellWidget(row, EVALUATE_COLUMN, evaluate)
 
     def model_ids(self) -> list[str]:
         return [self.item(r, MODEL_COLUMN).text() for r in range(self.rowCount())]
+
+    def evaluate_button(self, row: int) -> QPushButton:
+        return self.cellWidget(row, EVALUATE_COLUMN)  # type: ignore[return-value]
 
     def copy_button(self, row: int) -> QPushButton:
         return self.cellWidget(row, COPY_COLUMN)  # type: ignore[return-value]

@@ -80,6 +80,7 @@ class JobView(QWidget):
     show_skipped_requested = Signal()  # "Show them": the main window filters the grid to skipped images
     sign_in_requested = Signal(object)  # ServiceProfile
     deploy_requested = Signal(str)  # job id: deploy its model or a checkpoint (ui/deployments)
+    evaluate_requested = Signal(str, str)  # model id (final model or a checkpoint), job id
 
     def __init__(self, controller: FinetuneController, job_id: str, *, confirm: ConfirmFn | None = None,
                  parent: QWidget | None = None) -> None:
@@ -159,6 +160,11 @@ class JobView(QWidget):
         self.deploy_button.setToolTip("Deploy this model or one of its checkpoints, to try and evaluate it")
         self.deploy_button.clicked.connect(lambda: self.deploy_requested.emit(self.job_id))
         model_layout.addWidget(self.deploy_button)
+        self.evaluate_button = QPushButton("Evaluate\u2026")
+        self.evaluate_button.setObjectName("evaluateJobModel")
+        self.evaluate_button.setToolTip("Is the tuned model better than the base model? Measure both on your test images.")
+        self.evaluate_button.clicked.connect(lambda: self.evaluate_requested.emit(self.model_edit.text(), self.job_id))
+        model_layout.addWidget(self.evaluate_button)
 
         self.error_label = _banner("error")
         self.skip_banner = QFrame()
@@ -173,6 +179,7 @@ class JobView(QWidget):
 
         self.charts = TrainingCharts()
         self.checkpoints = CheckpointTable()
+        self.checkpoints.evaluate_requested.connect(lambda model: self.evaluate_requested.emit(model, self.job_id))
         self.event_log = EventLog()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.charts, "Curves")
@@ -279,7 +286,7 @@ class JobView(QWidget):
         self._render_buttons()
 
     def _render_skips(self) -> None:
-        skips = jr.service_skips(self.controller.store, self.job_id)
+        skips = self.controller.service_skips(self.job_id)
         if not skips:
             self.skip_banner.hide()
             return

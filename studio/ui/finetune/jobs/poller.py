@@ -9,14 +9,12 @@ and reports back with signals.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from studio.core.store import job_records as jr
 from studio.core.errors import CredentialError, StudioError
-from studio.core.store.project_store import ProjectStore
+from studio.core.store.project_store import ProjectStore, StoreFactory
 from studio.service.credentials import Credentials
 from studio.service.jobs.monitor import JobMonitor
 from studio.service.clients import make_client
@@ -37,7 +35,7 @@ class JobPoller(QObject):
 
     def __init__(
         self,
-        project_path: Path,
+        stores: StoreFactory,
         credentials_for: CredentialsFor,
         default_profile: ProfileFor,
         *,
@@ -45,7 +43,7 @@ class JobPoller(QObject):
         request_timeout: float,
     ) -> None:
         super().__init__()
-        self._path = Path(project_path)
+        self._stores = stores
         self._credentials_for = credentials_for
         self._default_profile = default_profile
         self._backoff = backoff
@@ -57,11 +55,11 @@ class JobPoller(QObject):
 
     def _project(self) -> ProjectStore:
         if self._store is None:
-            self._store = ProjectStore.open(self._path)
+            self._store = self._stores.open()
         return self._store
 
     def _profile_of(self, job_id: str) -> ServiceProfile:
-        job = jr.get_job(self._project(), job_id)
+        job = self._project().jobs.get_job(job_id)
         if job is not None and job.profile:
             return ServiceProfile.from_dict(job.profile)
         return self._default_profile()
@@ -101,7 +99,7 @@ class JobPoller(QObject):
             return
         self.snapshot.emit(job_id, snap)
         if snap.skipped_images:
-            ids = sorted({s.image_id for s in jr.service_skips(self._project(), job_id)})
+            ids = sorted({s.image_id for s in self._project().jobs.service_skips(job_id)})
             self.skips_marked.emit(job_id, ids)
 
     @Slot(str, str)

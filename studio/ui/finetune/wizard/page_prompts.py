@@ -29,10 +29,8 @@ from studio.ui.finetune.controller import FinetuneController
 from studio.core.finetune_data import (
     PreviewImage,
     example_display_text,
-    load_prompt_templates,
     preview_example,
     preview_image,
-    save_prompt_templates,
 )
 from studio.ui.common.tasks import BackgroundTask
 
@@ -109,7 +107,7 @@ class PromptsPage(QWizardPage):
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         if not self._loaded:
-            system, instruction = load_prompt_templates(self.controller.store)
+            system, instruction = self.controller.prompt_templates()
             self.system_edit.setPlainText(system)
             self.instruction_edit.setPlainText(instruction)
             self._loaded = True
@@ -180,7 +178,7 @@ class PromptsPage(QWizardPage):
     def update_example(self) -> None:
         self.choices.system = self.system_edit.toPlainText()
         self.choices.instruction = self.instruction_edit.toPlainText()
-        names = self.preview.class_names if self.preview is not None else tuple(c.name for c in self.controller.store.classes())
+        names = self.preview.class_names if self.preview is not None else self.controller.class_names()
         self.classes_label.setText(f"{PLACEHOLDER} = {format_class_list(names)}")
         if self.preview is None:
             return
@@ -195,5 +193,5 @@ class PromptsPage(QWizardPage):
         self._debounce.stop()
         self.update_example()
         if not self.controller.read_only:
-            save_prompt_templates(self.controller.store, self.choices.system, self.choices.instruction)
+            self.controller.save_prompt_templates(self.choices.system, self.choices.instruction)
         return True

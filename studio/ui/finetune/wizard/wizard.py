@@ -42,7 +42,7 @@ class FinetuneWizard(QWizard):
         self.controller = controller
         self.confirm = confirm or confirm_stop
         self.choices = FinetuneChoices(export_extra=controller.export_options_extra())
-        self.setWindowTitle(f"Fine-tune \u2013 {controller.project_path.stem}")
+        self.setWindowTitle(f"Fine-tune \u2013 {controller.project_name}")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
