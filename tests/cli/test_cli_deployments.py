@@ -49,7 +49,7 @@ def project_with_job(tmp_path: Path, demo_service: str) -> tuple[Path, Any]:
         time.sleep(0.02)
         job = client.fine_tuning.jobs.retrieve(job.id)
     with ProjectStore.open(path) as store:
-        job_records.upsert_job(store, job.id, status="succeeded", fine_tuned_model=job.fine_tuned_model,
+        store.jobs.upsert_job(job.id, status="succeeded", fine_tuned_model=job.fine_tuned_model,
                                base_model=job.model, profile={"kind": "demo"})
     return path, job
 
@@ -92,7 +92,7 @@ def test_an_hourly_deployment_needs_yes_and_shows_the_price(project_with_job: tu
 def test_an_unfinished_job_and_an_unknown_deployment_are_user_errors(project_with_job: tuple[Path, Any], capsys: Any) -> None:
     path, _ = project_with_job
     with ProjectStore.open(path) as store:
-        job_records.upsert_job(store, "ftjob-running", status="running", profile={"kind": "demo"})
+        store.jobs.upsert_job("ftjob-running", status="running", profile={"kind": "demo"})
     code, _, err = run(capsys, "deploy", str(path), "ftjob-running", "--demo")
     assert code == 2 and "has not succeeded" in err
     code, _, err = run(capsys, "undeploy", str(path), "nope", "--demo")

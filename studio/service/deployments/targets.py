@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from studio.core.store import job_records
 from studio.service.profile import BASE_MODELS, ServiceProfile
 
 KINDS = ("deployment", "fine_tuned", "checkpoint", "base")
@@ -30,14 +29,16 @@ class CallTarget:
 
 
 def direct_targets(store: Any | None) -> list[CallTarget]:
-    """OpenAI: the project's succeeded jobs' models and their checkpoints (newest first), then base models."""
+    """OpenAI: the project's succeeded jobs' models and their checkpoints (newest first), then base models.
+
+    `store`: anything with `.jobs` (a JobRepository): a ProjectStore, or the UI's labeling session."""
     out: list[CallTarget] = []
     if store is not None:
-        jobs = [j for j in job_records.list_jobs(store) if j.status == "succeeded" and j.fine_tuned_model]
+        jobs = [j for j in store.jobs.list_jobs() if j.status == "succeeded" and j.fine_tuned_model]
         for job in sorted(jobs, key=lambda j: j.created_at or 0, reverse=True):
             model = job.fine_tuned_model or ""
             out.append(CallTarget(f"{model} (job {job.id})", model, "fine_tuned", served_model=model, job_id=job.id))
-            for ckpt in sorted(job_records.checkpoints(store, job.id), key=lambda c: c.step_number or 0, reverse=True):
+            for ckpt in sorted(store.jobs.checkpoints(job.id), key=lambda c: c.step_number or 0, reverse=True):
                 if ckpt.model_id and ckpt.model_id != model:
                     out.append(CallTarget(f"{ckpt.model_id} (checkpoint, step {ckpt.step_number})", ckpt.model_id,
                                           "checkpoint", served_model=ckpt.model_id, job_id=job.id,
@@ -72,10 +73,10 @@ def model_source(store: Any | None, model: str) -> tuple[str | None, int | None]
     """(job id, checkpoint step) of a fine-tuned model or checkpoint this project trained, else (None, None)."""
     if store is None:
         return None, None
-    for job in job_records.list_jobs(store):
+    for job in store.jobs.list_jobs():
         if job.fine_tuned_model == model:
             return job.id, None
-        for ckpt in job_records.checkpoints(store, job.id):
+        for ckpt in store.jobs.checkpoints(job.id):
             if ckpt.model_id == model:
                 return job.id, ckpt.step_number
     return None, None
@@ -87,7 +88,7 @@ def resolve_model(store: Any | None, text: str) -> str:
 
     text = text.strip()
     if store is not None and text.startswith("ftjob-"):
-        job = job_records.get_job(store, text)
+        job = store.jobs.get_job(text)
         if job is None:
             raise StudioError(f"There is no job {text} in this project (see 'studio-cli jobs').")
         if job.status != "succeeded" or not job.fine_tuned_model:

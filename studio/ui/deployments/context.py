@@ -2,17 +2,16 @@
 to run service work off the UI thread with the project's own connection.
 
 The service profile is the app's (the one the fine-tune UI uses), completed with the Resource
-Manager address kept in the project (found once from the endpoint). Work functions open their own
-`ProjectStore` on the worker thread: SQLite connections are not shared between threads.
+Manager address kept in the project (found once from the endpoint). The labeling session owns the
+project file on the UI thread (settings, job records); work functions open their own connection from
+`session.stores` on the worker thread and close it.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, Callable
 
-from studio.core.store.project_store import ProjectStore
 from studio.core.tasks import CancelToken, ProgressCallable
 from studio.service.deployments import DeploymentManager, open_manager, supports_deployments
 from studio.service.profile import ServiceProfile, project_profile
@@ -21,11 +20,12 @@ ProfileFn = Callable[[], ServiceProfile]
 
 
 class DeploymentsContext:
-    def __init__(self, project_path: Path | str, profile: ProfileFn, credentials: Any,
+    def __init__(self, session: Any, profile: ProfileFn, credentials: Any,
                  *, manager_factory: Callable[[ServiceProfile, Any], DeploymentManager] | None = None) -> None:
-        """`credentials`: a FinetuneCredentials (resolves the data-plane credentials for Try it).
+        """`session`: the project's labeling session (get_setting/set_setting, jobs, stores).
+        `credentials`: a FinetuneCredentials (resolves the data-plane credentials for Try it).
         `manager_factory(profile, store)`: tests pass one that points at an emulator."""
-        self.project_path = Path(project_path)
+        self.session = session
         self._profile = profile
         self.credentials = credentials
         self._factory = manager_factory or (lambda p, s: open_manager(p, s))
@@ -36,8 +36,7 @@ class DeploymentsContext:
         if profile.subscription_id or not profile.is_azure:
             return profile
         try:
-            with ProjectStore.open(self.project_path, read_only=True) as store:
-                saved = project_profile(store)
+            saved = project_profile(self.session)
         except Exception:  # noqa: BLE001 - a missing address is found again from the endpoint
             return profile
         if saved is not None and saved.subscription_id and saved.resource_endpoint() == profile.resource_endpoint():
@@ -57,8 +56,13 @@ class DeploymentsContext:
         """A BackgroundTask function that runs `fn(manager, progress, cancel)` with its own project connection."""
         profile = self.profile()
 
+        stores = self.session.stores
+
         def work(progress: ProgressCallable, cancel: CancelToken) -> Any:
-            with ProjectStore.open(self.project_path) as store:
+            store = stores.open()
+            try:
                 return fn(self._factory(profile, store), progress, cancel)
+            finally:
+                store.close()
 
         return work

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.store.project_store import ProjectStore
 from studio.service.deployments import DeploymentInfo, DeploymentType, DeployRequest, default_name, hosting_price
 from studio.service.deployments.pricing import is_default_price, set_hosting_price
 from studio.service.deployments.targets import CallTarget
@@ -171,9 +170,8 @@ class DeployDialog(QDialog):
         self.fee_box.setVisible(kind.hourly_fee)
         if kind.hourly_fee and self._price_kind is not kind:  # the saved price, once per type switch
             self._price_kind = kind
-            with ProjectStore.open(self.context.project_path, read_only=True) as store:
-                price = hosting_price(store, kind) or 0.0
-                default = is_default_price(store, kind)
+            price = hosting_price(self.context.session, kind) or 0.0
+            default = is_default_price(self.context.session, kind)
             self.price.blockSignals(True)
             self.price.setValue(price)
             self.price.blockSignals(False)
@@ -202,8 +200,7 @@ class DeployDialog(QDialog):
         if kind.hourly_fee:
             if not self.accept_fee.isChecked():
                 return None
-            with ProjectStore.open(self.context.project_path) as store:
-                set_hosting_price(store, kind, self.price.value())
+            set_hosting_price(self.context.session, kind, self.price.value())
         request = DeployRequest(model=target.model, name=self.name_edit.text().strip() or None, type=kind,
                                 capacity=self.capacity.value(), job_id=target.job_id,
                                 checkpoint_step=target.checkpoint_step, purpose=self.purpose)

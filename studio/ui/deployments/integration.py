@@ -13,7 +13,6 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 
-from studio.core.store.project_store import ProjectStore
 from studio.service.deployments import direct_targets
 from studio.ui.deployments.context import DeploymentsContext
 from studio.ui.deployments.try_it import TryItWindow
@@ -60,7 +59,7 @@ class DeploymentsIntegration(QObject):
         self.try_window = None
         self.context = None
         if controller is not None:
-            self.context = DeploymentsContext(controller.project_path, lambda: controller.profile,
+            self.context = DeploymentsContext(controller.session, lambda: controller.profile,
                                               controller.credentials, manager_factory=self.manager_factory)
         for action in (self.action_deployments, self.action_try):
             action.setEnabled(self.context is not None)
@@ -106,8 +105,7 @@ class DeploymentsIntegration(QObject):
         window = self.show_deployments()
         if window is None or self.context is None:
             return None
-        with ProjectStore.open(self.context.project_path, read_only=True) as store:
-            candidates = [t for t in direct_targets(store) if t.job_id == job_id]
+        candidates = [t for t in direct_targets(self.context.session) if t.job_id == job_id]
         final = next((t.model for t in candidates if t.kind == "fine_tuned"), None)
         return window.open_deploy(model=final, candidates=candidates or None)
 

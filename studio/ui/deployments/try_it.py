@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.store.project_store import ProjectStore
+from studio.core.errors import StudioError
 from studio.service.deployments import Answer, ask_image, call_targets, project_prompts
 from studio.service.deployments.targets import CallTarget
 from studio.ui.common.tasks import BackgroundTask
@@ -205,12 +205,16 @@ class TryItWindow(QWidget):
         context = self.context
         profile = context.profile()
 
+        stores = context.session.stores
+        has_deployments = context.has_deployments
+
         def work(progress: Any, cancel: Any) -> list[CallTarget]:
-            with ProjectStore.open(context.project_path) as store:
-                manager = None
-                if context.has_deployments:
-                    manager = context.manager(profile, store)
+            store = stores.open()
+            try:
+                manager = context.manager(profile, store) if has_deployments else None
                 return call_targets(profile, store, manager=manager)
+            finally:
+                store.close()
 
         task = BackgroundTask(work, self, title="Listing models and deployments")
         task.finished.connect(self._targets_loaded)
@@ -245,10 +249,20 @@ class TryItWindow(QWidget):
         profile = context.profile()
         image = self.image_path
 
+        stores = context.session.stores
+        try:
+            credentials = context.credentials.resolve(profile)
+        except StudioError as error:  # no key saved / not signed in: say how to sign in
+            self._failed(str(error))
+            return None
+
         def work(progress: Any, cancel: Any) -> Answer:
-            with ProjectStore.open(context.project_path, read_only=True) as store:
+            store = stores.open_reader()
+            try:
                 prompts = project_prompts(store)
-            return ask_image(profile, context.credentials.resolve(profile), target.model, image, prompts)
+            finally:
+                store.close()
+            return ask_image(profile, credentials, target.model, image, prompts)
 
         task = BackgroundTask(work, self, title=f"Asking {target.model}")
         task.finished.connect(self._answered)

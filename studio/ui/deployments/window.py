@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.store.project_store import ProjectStore
 from studio.service.deployments import DeploymentInfo, direct_targets
 from studio.service.deployments.errors import API_KEY_CANNOT_MANAGE
 from studio.service.deployments.management import supports_deployments
@@ -44,8 +43,7 @@ def ask_user(parent: QWidget, title: str, text: str) -> bool:
 
 def deployable_targets(context: DeploymentsContext) -> list[CallTarget]:
     """This project's succeeded jobs' models and checkpoints (no base models: those are not fine-tuned)."""
-    with ProjectStore.open(context.project_path, read_only=True) as store:
-        return [t for t in direct_targets(store) if t.kind in ("fine_tuned", "checkpoint")]
+    return [t for t in direct_targets(context.session) if t.kind in ("fine_tuned", "checkpoint")]
 
 
 class DeploymentsWindow(QWidget):

@@ -119,7 +119,7 @@ def test_no_matching_resource_says_what_to_do(server: EmulatorServer) -> None:
 
 def test_developer_deployment_of_a_succeeded_job_is_ours_and_callable(server: EmulatorServer, store: Any) -> None:
     job = succeeded_job(server)
-    job_records.upsert_job(store, job.id, status="succeeded", fine_tuned_model=job.fine_tuned_model, base_model=job.model)
+    store.jobs.upsert_job(job.id, status="succeeded", fine_tuned_model=job.fine_tuned_model, base_model=job.model)
     m = manager(server, store)
     messages: list[str] = []
     info = m.deploy(DeployRequest(model=job.fine_tuned_model, job_id=job.id), progress=lambda d, t, msg="": messages.append(msg))

@@ -27,6 +27,7 @@ from studio.service.profile import ServiceProfile  # noqa: E402
 from studio.ui.deployments.context import DeploymentsContext  # noqa: E402
 from studio.ui.deployments.window import DeploymentsWindow  # noqa: E402
 from studio.ui.finetune.credentials import FinetuneCredentials  # noqa: E402
+from studio.ui.labeling.session import ProjectSession  # noqa: E402
 
 TOKEN = "tok"
 
@@ -64,18 +65,32 @@ def project(tmp_path: Path, server: EmulatorServer) -> tuple[Path, Any]:
     path = make_labeled_project(tmp_path / "proj")
     job = succeeded_job(server)
     with ProjectStore.open(path) as store:
-        job_records.upsert_job(store, job.id, status="succeeded", fine_tuned_model=job.fine_tuned_model, base_model=job.model)
-        job_records.add_checkpoints(store, [job_records.CheckpointRecord("ftchkpt-1", job.id, time.time(), 10,
+        store.jobs.upsert_job(job.id, status="succeeded", fine_tuned_model=job.fine_tuned_model, base_model=job.model)
+        store.jobs.add_checkpoints([job_records.CheckpointRecord("ftchkpt-1", job.id, time.time(), 10,
                                                                          f"{job.fine_tuned_model}:ckpt-step-10")])
     return path, job
 
 
-def context_for(server: EmulatorServer, path: Path, **profile: Any) -> DeploymentsContext:
+@pytest.fixture
+def sessions():
+    """Labeling sessions (the UI-thread owner of a project file), closed after the test."""
+    made: list[ProjectSession] = []
+
+    def open_session(path: Path) -> ProjectSession:
+        made.append(ProjectSession(ProjectStore.open(path)))
+        return made[-1]
+
+    yield open_session
+    for session in made:
+        session.close()
+
+
+def context_for(server: EmulatorServer, session: ProjectSession, **profile: Any) -> DeploymentsContext:
     chosen = ServiceProfile(**({"kind": "azure", "endpoint": server.azure_endpoint, "auth": "entra",
                                 "management_endpoint": server.arm_base_url} | profile))
     credentials = FinetuneCredentials()
     credentials.set_token_provider(chosen, lambda: TOKEN)
-    return DeploymentsContext(path, lambda: chosen, credentials, manager_factory=lambda p, s: open_manager(
+    return DeploymentsContext(session, lambda: chosen, credentials, manager_factory=lambda p, s: open_manager(
         p, s, credential=StaticTokenCredential(TOKEN), poll_interval=0.05))
 
 
@@ -83,10 +98,10 @@ def wait_idle(qtbot: Any, window: DeploymentsWindow) -> None:
     qtbot.waitUntil(lambda: window.task is None, timeout=20_000)
 
 
-def test_deploy_a_job_model_as_developer_then_delete_it(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any]) -> None:
+def test_deploy_a_job_model_as_developer_then_delete_it(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any], sessions: Any) -> None:
     path, job = project
     confirmations: list[str] = []
-    window = DeploymentsWindow(context_for(server, path), confirm=lambda title, text: confirmations.append(text) or True)
+    window = DeploymentsWindow(context_for(server, sessions(path)), confirm=lambda title, text: confirmations.append(text) or True)
     qtbot.addWidget(window)
     window.show()
     wait_idle(qtbot, window)
@@ -113,13 +128,13 @@ def test_deploy_a_job_model_as_developer_then_delete_it(qtbot: Any, server: Emul
     window.delete_button.click()
     assert confirmations and "Delete deployment" in confirmations[0] and "model itself is kept" in confirmations[0]
     qtbot.waitUntil(lambda: window.task is None and window.model.rowCount() == 0, timeout=20_000)
-    with ProjectStore.open(path) as store:
+    with ProjectStore.open(path, read_only=True) as store:
         assert deployment_records.project_deployments(store) == []
 
 
-def test_an_hourly_type_shows_the_price_and_needs_confirmation(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any]) -> None:
+def test_an_hourly_type_shows_the_price_and_needs_confirmation(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any], sessions: Any) -> None:
     path, job = project
-    window = DeploymentsWindow(context_for(server, path))
+    window = DeploymentsWindow(context_for(server, sessions(path)))
     qtbot.addWidget(window)
     dialog = window.open_deploy(model=job.fine_tuned_model)
     assert dialog is not None
@@ -141,13 +156,13 @@ def test_an_hourly_type_shows_the_price_and_needs_confirmation(qtbot: Any, serve
         assert hosting_price(store, DeploymentType.STANDARD) == pytest.approx(2.5)
 
 
-def test_cancel_while_provisioning_deletes_it_and_says_so(qtbot: Any, tmp_path: Path) -> None:
+def test_cancel_while_provisioning_deletes_it_and_says_so(qtbot: Any, tmp_path: Path, sessions: Any) -> None:
     with EmulatorServer(step_seconds=0.2, api_keys=[TOKEN]) as slow:  # ~3 s of provisioning
         path = make_labeled_project(tmp_path / "p2")
         job = succeeded_job(slow)
         with ProjectStore.open(path) as store:
-            job_records.upsert_job(store, job.id, status="succeeded", fine_tuned_model=job.fine_tuned_model)
-        window = DeploymentsWindow(context_for(slow, path))
+            store.jobs.upsert_job(job.id, status="succeeded", fine_tuned_model=job.fine_tuned_model)
+        window = DeploymentsWindow(context_for(slow, sessions(path)))
         qtbot.addWidget(window)
         dialog = window.open_deploy()
         assert dialog is not None
@@ -159,9 +174,9 @@ def test_cancel_while_provisioning_deletes_it_and_says_so(qtbot: Any, tmp_path: 
         assert list(slow.arm.deployments) == []
 
 
-def test_an_api_key_profile_is_told_to_sign_in_with_entra(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any]) -> None:
+def test_an_api_key_profile_is_told_to_sign_in_with_entra(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any], sessions: Any) -> None:
     path, _ = project
-    window = DeploymentsWindow(context_for(server, path, auth="api_key"))
+    window = DeploymentsWindow(context_for(server, sessions(path), auth="api_key"))
     qtbot.addWidget(window)
     asked: list[bool] = []
     window.settings_requested.connect(lambda: asked.append(True))
@@ -173,10 +188,10 @@ def test_an_api_key_profile_is_told_to_sign_in_with_entra(qtbot: Any, server: Em
     assert not server.state.requests_matching(None, r"^/subscriptions")
 
 
-def test_quota_refusal_is_shown_in_the_dialog(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any]) -> None:
+def test_quota_refusal_is_shown_in_the_dialog(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any], sessions: Any) -> None:
     path, _ = project
     server.arm.quota["DeveloperTier"] = 10
-    window = DeploymentsWindow(context_for(server, path))
+    window = DeploymentsWindow(context_for(server, sessions(path)))
     qtbot.addWidget(window)
     dialog = window.open_deploy()
     assert dialog is not None
