@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from studio import __version__
 from studio.cli import deployments, project_commands, service_commands
@@ -20,7 +20,7 @@ from studio.core.tasks import Cancelled
 class _Parser(argparse.ArgumentParser):
     """argparse that exits 2 with a one-line hint instead of a usage dump on bad arguments."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\nRun '{self.prog} --help' for the list of options.\n")
 

@@ -27,6 +27,8 @@ class DatasetError(StudioError):
 class ServiceError(StudioError):
     """The fine-tuning service refused a request or could not be reached."""
 
+    status_code: int | None = None  # the HTTP status, when the service answered (401/403: sign in again)
+
 
 class CredentialError(StudioError):
     """Credentials are missing, invalid, or cannot be stored."""

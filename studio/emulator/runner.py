@@ -11,7 +11,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from studio.emulator.training.image_screening import MODERATION_MARKERS
 from studio.emulator.http.server import EmulatorServer
@@ -55,8 +55,8 @@ def run_emulator(
             print("Emulator stopped.", file=stream, flush=True)
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = DEFAULT_PORT, **options: object) -> None:
-    run_emulator(port, host, **options)  # type: ignore[arg-type]
+def serve_forever(host: str = "127.0.0.1", port: int = DEFAULT_PORT, **options: Any) -> None:
+    run_emulator(port, host, **options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ All four kinds go through the official `openai` SDK and the same code path after
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import openai
 
@@ -27,7 +28,7 @@ def make_client(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> openai.OpenAI:
     """An SDK client for the profile. `max_retries=0`: `retry.call_with_retry` is the only retry policy."""
-    common = {"max_retries": 0, "timeout": timeout}
+    common: dict[str, Any] = {"max_retries": 0, "timeout": timeout}
     if profile.kind == "azure":
         if credentials.token_provider is not None:
             return openai.AzureOpenAI(
@@ -47,7 +48,7 @@ def make_client(
 
         return openai.OpenAI(base_url=demo_base_url(), api_key=_key(credentials, profile), **common)
     api_key = credentials.token_provider if credentials.token_provider is not None else _key(credentials, profile)
-    extra = {}
+    extra: dict[str, Any] = {}
     if profile.kind == "openai":
         extra = {"organization": profile.organization or None, "project": profile.project or None}
     return openai.OpenAI(base_url=profile.base_url(), api_key=api_key, **extra, **common)
@@ -103,7 +104,7 @@ def list_fine_tuned_models(
     seen = 0
     try:
         while seen < max_jobs:
-            kwargs = {"limit": 100} | ({"after": after} if after else {})
+            kwargs: dict[str, Any] = {"limit": 100} | ({"after": after} if after else {})
             page = call_with_retry(lambda: client.fine_tuning.jobs.list(**kwargs))
             for job in page.data:
                 seen += 1

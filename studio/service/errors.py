@@ -86,5 +86,5 @@ def service_error(error: BaseException, profile: ServiceProfile, action: str,
     if isinstance(error, ServiceError):
         return error
     wrapped = ServiceError(describe(error, profile, action, credentials))
-    wrapped.status_code = getattr(error, "status_code", None)  # type: ignore[attr-defined]
+    wrapped.status_code = getattr(error, "status_code", None)
     return wrapped

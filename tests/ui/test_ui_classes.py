@@ -27,7 +27,7 @@ def click_item(qtbot, window, name: str, column: int = 0, double: bool = False):
 
 
 def click_panel_button(qtbot, window, key: str) -> None:
-    act = panel(window).actions[key]
+    act = panel(window).class_actions[key]
     button = next(b for b in panel(window).findChildren(QToolButton) if b.defaultAction() is act)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
@@ -157,7 +157,7 @@ def test_delete_class_leave_unlabeled_or_move(qtbot, window, db):
     click_item(qtbot, window, "bird")
 
     def move_to_cat(dialog):
-        dialog.move.setChecked(True)
+        dialog.move_to.setChecked(True)
         dialog.combo.setCurrentIndex(dialog.combo.findText("cat"))
         dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
 

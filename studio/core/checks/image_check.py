@@ -19,7 +19,7 @@ import struct
 import zlib
 from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from PIL import Image, ImageFile, ImageOps
 
@@ -384,7 +384,7 @@ def _display_mode(im: Image.Image) -> Image.Image:
         return im
     if im.mode.startswith("I;16") or im.mode in ("I", "F"):
         # Wide greyscale: scale to 8 bits instead of letting convert() clip everything above 255.
-        low, high = im.getextrema()
+        low, high = cast("tuple[float, float]", im.getextrema())  # one band: a single (min, max) pair
         span = (high - low) or 1
         im = im.convert("F").point(lambda v: (v - low) * 255.0 / span).convert("L")
     return im.convert("RGBA" if _has_alpha(im) else "RGB")

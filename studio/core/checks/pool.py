@@ -341,10 +341,10 @@ class CheckPool:
                     self._submit(u, running, allowance)
             else:
                 while len(running) < window:
-                    u = next_unit()
-                    if u is None:
+                    unit = next_unit()
+                    if unit is None:
                         break
-                    self._submit(u, running, allowance)
+                    self._submit(unit, running, allowance)
             if not running:
                 if isolation:
                     continue

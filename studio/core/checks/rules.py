@@ -135,7 +135,8 @@ def verdict_message(verdict: Verdict, **details: object) -> str:
     else:  # pragma: no cover - a new Verdict without a message is a bug caught by the tests
         raise ValueError(f"no message for verdict {verdict!r}")
 
-    also = [v for v in details.get("also") or () if v is not verdict]
+    listed = details.get("also")
+    also = [v for v in (listed if isinstance(listed, (list, tuple, set, frozenset)) else ()) if v is not verdict]
     if also:
         text += " Also: " + ", ".join(_SHORT[v] for v in also) + "."
     return text

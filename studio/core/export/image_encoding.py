@@ -23,6 +23,7 @@ import math
 import os
 import warnings
 from dataclasses import dataclass
+from typing import cast
 
 from PIL import Image, ImageOps
 
@@ -148,7 +149,7 @@ def _encode(request: EncodeRequest, verdict: Verdict) -> EncodedImage:
                 im.load()  # never deep-checked: make sure it decodes before sending it as is
             with open(request.path, "rb") as fh:
                 data = fh.read()
-            return EncodedImage(MIME_BY_FORMAT[im.format], base64.b64encode(data), width, height, len(data), False)
+            return EncodedImage(MIME_BY_FORMAT[str(im.format)], base64.b64encode(data), width, height, len(data), False)
         return _reencode(im, target if resize else None, request.jpeg_quality)
 
 
@@ -185,7 +186,7 @@ def _to_service_mode(im: Image.Image) -> Image.Image:
     """RGB, or RGBA when the image has transparency that is actually used."""
     if im.mode in _HIGH_BIT_MODES:
         # 16/32-bit grey: stretch its own range to 8 bits; a plain convert would clip to white.
-        lo, hi = im.getextrema()
+        lo, hi = cast("tuple[float, float]", im.getextrema())  # one band: a single (min, max) pair
         scale = 255.0 / (hi - lo) if hi > lo else 0.0
         out = im.convert("F").point(lambda v: (v - lo) * scale).convert("L").convert("RGB")
     elif im.mode in _ALPHA_MODES or "transparency" in im.info:

@@ -27,7 +27,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Generator, Iterable, Iterator, Sequence
 
 from studio.core.errors import DatasetError
 from studio.core.export.dataset_limits import (
@@ -132,7 +132,7 @@ def _check_size_lower_bounds(plan: ExportPlan, options: ExportOptions, limits: D
                 options.downscale and it.width and it.height
                 and target_size(it.width, it.height, options.detail) != (it.width, it.height)
             )
-            if as_is:
+            if as_is and it.bytes:
                 total += 4 * -(-it.bytes // 3)
         FileBudget(label, limits).check_lower_bound(total, n)
 
@@ -318,7 +318,7 @@ def _options_dict(options: ExportOptions) -> dict:
 
 def _encode_ordered(
     requests: Iterable[EncodeRequest], workers: int | None, cancel: CancelToken
-) -> Iterator[EncodeResult]:
+) -> Generator[EncodeResult, None, None]:
     """Encode in order, on `workers` processes (None: one per core; 0: here), at most a few
     results in flight so memory stays bounded. Closing the generator stops the pool."""
     n = (os.cpu_count() or 1) if workers is None else workers

@@ -139,10 +139,11 @@ def _storable(name: str) -> bool:
 
 def _hidden_on_windows(entry: os.DirEntry) -> bool:
     try:
-        attributes = entry.stat(follow_symlinks=False).st_file_attributes  # cached by scandir
+        # st_file_attributes exists on Windows only (typeshed knows it as such); cached by scandir
+        attributes = getattr(entry.stat(follow_symlinks=False), "st_file_attributes")
     except (OSError, AttributeError):
         return False
-    return bool(attributes & stat.FILE_ATTRIBUTE_HIDDEN)  # type: ignore[attr-defined]
+    return bool(attributes & stat.FILE_ATTRIBUTE_HIDDEN)
 
 
 def _real(path: Path | str) -> str:

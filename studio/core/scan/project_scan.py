@@ -28,7 +28,7 @@ from studio.core.scan.fingerprint import fingerprint
 from studio.core.scan.folder_walk import WalkedFile, walk_files, walk_images
 from studio.core.models import CheckResult, FileEntry
 from studio.core.store.project_store import FileRecord, KnownFile, ProjectStore
-from studio.core.tasks import CancelToken, ProgressCallable
+from studio.core.tasks import CancelToken, ProgressCallable, no_progress
 
 BATCH_ROWS = 500  # rows per store write: one transaction each, so the UI sees progress in steps
 BATCH_SECONDS = 0.5  # ...or fewer rows when results come in slowly (deep checks)
@@ -138,7 +138,7 @@ def scan_project(
     started = time.monotonic()
     report = ScanReport()
     cancel = cancel or CancelToken()
-    say = progress or (lambda done, total, message="": None)
+    say: ProgressCallable = progress or no_progress
     own_pool = pool is None
     pool = pool or CheckPool()
     try:
@@ -264,13 +264,15 @@ def _scan(
     ]
     deep_writer = _Writer(store, on_batch)
     total = len(tasks)
-    for done, outcome in enumerate(
+    for done, deep_outcome in enumerate(
         pool.deep(tasks, thumb_size=thumb_size, thumb_dir=thumb_dir, with_fingerprint=True, cancel=cancel),
         1,
     ):
-        e = deep_entries[int(outcome.key)]
-        deep_writer.add(e.root_id, FileRecord(e.rel_path, e.size, e.mtime_ns, outcome.fingerprint, outcome.result))
-        _count(flagged, outcome.result)
+        e = deep_entries[int(deep_outcome.key)]
+        deep_writer.add(
+            e.root_id, FileRecord(e.rel_path, e.size, e.mtime_ns, deep_outcome.fingerprint, deep_outcome.result)
+        )
+        _count(flagged, deep_outcome.result)
         report.deep_checked = done
         say(done, total, "Checking images in depth")
     deep_writer.flush()
@@ -354,8 +356,8 @@ def check_folder(
                 results[entries[int(o.key)].rel_path] = o.result
         else:
             items = [(e.rel_path, e.abs_path) for e in entries]
-            for o in pool.headers(items, progress=progress, cancel=cancel):
-                results[o.key] = o.result
+            for h in pool.headers(items, progress=progress, cancel=cancel):
+                results[h.key] = h.result
     finally:
         if own_pool:
             pool.close()

@@ -63,7 +63,8 @@ class EvaluationRepository:
                     int(max_tokens),
                 ),
             )
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None  # set by every successful INSERT
+        return cur.lastrowid
 
     def run(self, run_id: int) -> EvalRun | None:
         row = self.conn.execute(f"SELECT {_RUN_COLUMNS} FROM eval_runs WHERE id = ?", (run_id,)).fetchone()

@@ -310,7 +310,7 @@ class JobRepository:
             "raw_json": _dumps(raw) if raw is not None else None,
             "updated_at": time.time(),
         }
-        always = {"error_json": _dumps(error), "estimated_finish": estimated_finish}
+        always: dict[str, Any] = {"error_json": _dumps(error), "estimated_finish": estimated_finish}
         with self._store.transaction():  # the existence check and the write are one step
             exists = conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is not None
             if not exists:

@@ -272,7 +272,8 @@ class ProjectStore:
         with self._tx():
             cur = self.conn.execute("INSERT INTO roots(path, added_at) VALUES (?, ?)", (str(folder), _now()))
         self._roots_cache = None
-        return Root(id=int(cur.lastrowid), path=folder)
+        assert cur.lastrowid is not None  # set by every successful INSERT
+        return Root(id=cur.lastrowid, path=folder)
 
     def relink_root(self, root_id: int, new_folder: Path | str) -> int:
         """Point a root at the folder's new location; returns how many known images are found there.
@@ -479,7 +480,8 @@ class ProjectStore:
                 "INSERT INTO classes(name, position, shortcut, color) VALUES (?,?,?,?)",
                 (name, position, shortcut, color),
             )
-        return ClassInfo(id=int(cur.lastrowid), name=name, position=position, shortcut=shortcut, color=color)
+        assert cur.lastrowid is not None  # set by every successful INSERT
+        return ClassInfo(id=cur.lastrowid, name=name, position=position, shortcut=shortcut, color=color)
 
     def _validate_shortcut(self, key: str | None, class_id: int | None) -> str | None:
         if key in (None, ""):

@@ -84,7 +84,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -123,8 +123,8 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             response = None
         except Exception as exc:  # a bug in the emulator: still answer like the service would
             traceback.print_exc(file=sys.stderr)
-            error = server_error(f"The emulator hit an internal error ({type(exc).__name__}). This is a bug in the emulator.")
-            response = ApiResponse(500, json_body=error.body())
+            internal = server_error(f"The emulator hit an internal error ({type(exc).__name__}). This is a bug in the emulator.")
+            response = ApiResponse(500, json_body=internal.body())
         # Logged before answering, so a client that got its answer can rely on the log.
         state.requests.append(RequestRecord(
             self.command, split.path, url.resource_path if url else None, url.style.value if url else None,

@@ -39,7 +39,9 @@ def _header_params(value: str) -> tuple[str, dict[str, str]]:
 
 
 def _split_outside_quotes(value: str, sep: str) -> list[str]:
-    pieces, current, quoted = [], [], False
+    pieces: list[str] = []
+    current: list[str] = []
+    quoted = False
     for ch in value:
         if ch == '"':
             quoted = not quoted

@@ -45,7 +45,8 @@ def parse_url(path: str, query: dict[str, list[str]]) -> ParsedUrl:
     for prefix, style in (("/openai/v1/", ApiStyle.AZURE_V1), ("/openai/", ApiStyle.AZURE_DATED), ("/v1/", ApiStyle.OPENAI)):
         if path.startswith(prefix):
             resource = "/" + path[len(prefix):].strip("/")
-            version = (query.get("api-version") or [None])[0]
+            versions = query.get("api-version")
+            version = versions[0] if versions else None
             return ParsedUrl(style, resource, version)
     raise not_found(f"Invalid URL ({path}): the emulator serves /v1/..., /openai/...?api-version= and /openai/v1/...")
 

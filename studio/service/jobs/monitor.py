@@ -153,7 +153,7 @@ class JobMonitor:
         new: list[jr.JobEvent] = []
         after: str | None = None
         while True:
-            kwargs = {"limit": EVENT_PAGE} | ({"after": after} if after else {})
+            kwargs: dict[str, Any] = {"limit": EVENT_PAGE} | ({"after": after} if after else {})
             page = self._call(lambda: self.client.fine_tuning.jobs.list_events(job_id, **kwargs))
             items = [event_record(job_id, e) for e in page.data]
             fresh = [e for e in items if e.id not in known and e.id not in {n.id for n in new}]
@@ -169,7 +169,7 @@ class JobMonitor:
         out: list[jr.CheckpointRecord] = []
         after: str | None = None
         while True:
-            kwargs = {"limit": 100} | ({"after": after} if after else {})
+            kwargs: dict[str, Any] = {"limit": 100} | ({"after": after} if after else {})
             page = self._call(lambda: self.client.fine_tuning.jobs.checkpoints.list(job_id, **kwargs))
             out.extend(checkpoint_record(job_id, c) for c in page.data)
             if not page.data or not page.has_more:
@@ -177,7 +177,9 @@ class JobMonitor:
             after = page.data[-1].id
 
     def _record_skips(self, job: jr.JobRecord, new_events: list[jr.JobEvent]) -> int:
-        texts = [(e.message, None) for e in new_events if e.level in ("warn", "warning", "error")]
+        texts: list[tuple[str, str | None]] = [
+            (e.message, None) for e in new_events if e.level in ("warn", "warning", "error")
+        ]
         if job.error and job.error.get("message"):
             param = str(job.error.get("param") or "")
             texts.append((job.error["message"], "validation" if "validation" in param else None))
@@ -240,7 +242,7 @@ class JobMonitor:
         seen = 0
         try:
             while seen < max_jobs:
-                kwargs = {"limit": 100} | ({"after": after} if after else {})
+                kwargs: dict[str, Any] = {"limit": 100} | ({"after": after} if after else {})
                 page = call_with_retry(lambda: self.client.fine_tuning.jobs.list(**kwargs))
                 for job in page.data:
                     seen += 1
@@ -274,7 +276,7 @@ class JobMonitor:
             if snapshot.terminal and not snapshot.reconnecting:
                 return snapshot
             try:
-                sleep_cancellable(snapshot.retry_in if snapshot.reconnecting else interval, cancel)
+                sleep_cancellable((snapshot.retry_in or interval) if snapshot.reconnecting else interval, cancel)
             except Cancelled:
                 return snapshot
 

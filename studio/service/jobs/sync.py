@@ -79,5 +79,5 @@ def checkpoint_record(job_id: str, checkpoint: Any) -> jr.CheckpointRecord:
         created_at=_float(raw.get("created_at")),
         step_number=raw.get("step_number"),
         model_id=raw.get("fine_tuned_model_checkpoint"),
-        metrics=raw.get("metrics") if isinstance(raw.get("metrics"), dict) else {},
+        metrics=metrics if isinstance(metrics := raw.get("metrics"), dict) else {},
     )

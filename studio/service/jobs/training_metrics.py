@@ -33,7 +33,7 @@ def _number(value: object) -> float | None:
         if not value:
             return None
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # any JSON value may come: float() refusing it is caught below
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None

@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
-def open_window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def open_window(args: argparse.Namespace):
     """The main window, showing what the command line asked for (a path, the demo, or the start screen)."""
     from studio.ui.window.main_window import MainWindow
 
@@ -73,7 +73,7 @@ def open_window(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return window
 
 
-def install_finetune_later(window) -> None:  # type: ignore[no-untyped-def]
+def install_finetune_later(window) -> None:
     """Plug in fine-tuning once the window is up: the service layer imports `openai` (about a second),
     so that import runs on a thread while the user already sees and uses the window."""
     import threading
@@ -94,6 +94,9 @@ def install_finetune_later(window) -> None:  # type: ignore[no-untyped-def]
                 from studio.ui.deployments.integration import install_deployments
 
                 window.deployments = install_deployments(window, window.finetune)
+                from studio.ui.evaluation.integration import install_evaluation
+
+                window.evaluation = install_evaluation(window, window.finetune)
                 return
             except Exception as exc:  # noqa: BLE001 - labeling must keep working without it
                 error = f"{type(exc).__name__}: {exc}"

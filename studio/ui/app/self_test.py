@@ -70,7 +70,7 @@ def run_self_test(report_file: Path | None = None) -> int:
     def image_formats() -> list[str]:
         from PySide6.QtGui import QImageReader
 
-        have = {bytes(f).decode().lower() for f in QImageReader.supportedImageFormats()}
+        have = {bytes(f.data()).decode().lower() for f in QImageReader.supportedImageFormats()}
         missing = [f for f in REQUIRED_IMAGE_FORMATS if f not in have]
         if missing:
             raise RuntimeError(f"Qt image format plugins missing: {', '.join(missing)}")
@@ -124,7 +124,7 @@ def run_self_test(report_file: Path | None = None) -> int:
             if not window.action_finetune.isEnabled():
                 raise RuntimeError("the Fine-tune action was not enabled for the demo project")
             grabbed = window.grab()
-            info = {
+            info: dict[str, Any] = {
                 "images": window.session.counts.total if window.session else 0,
                 "classes": len(window.session.classes()) if window.session else 0,
                 "flagged": window.session.counts.flagged_total if window.session else 0,

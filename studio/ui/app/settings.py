@@ -38,7 +38,9 @@ def recent_projects() -> list[Path]:
     value = settings().value("recent/projects", [])
     if isinstance(value, str):
         value = [value]
-    return [Path(v) for v in (value or []) if v]
+    elif not isinstance(value, (list, tuple)):
+        value = []
+    return [Path(v) for v in value if v]
 
 
 def add_recent(path: Path) -> None:

@@ -227,7 +227,7 @@ class ComparisonView(QWidget):
         self.model.set_runs(runs)
         self.bars.set_entries([
             (name, float(r.get("accuracy") or 0.0),
-             tuple(r["accuracy_ci95"]) if r.get("accuracy_ci95") else None)  # type: ignore[misc]
+             tuple(r["accuracy_ci95"]) if r.get("accuracy_ci95") else None)
             for _, name, r in runs
         ])
         for combo in (self.combo_a, self.combo_b):

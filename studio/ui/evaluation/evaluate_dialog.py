@@ -125,7 +125,9 @@ class EvaluateDialog(QDialog):
         rows.append(ModelChoice(OTHER_KIND, "", "Another model id (e.g. tuned in an earlier project)"))
         for choice in rows:
             self._add_row(choice)
-        self.other_edit: QLineEdit = self.table.cellWidget(len(rows) - 1, MODEL)  # type: ignore[assignment]
+        other_edit = self.table.cellWidget(len(rows) - 1, MODEL)
+        assert isinstance(other_edit, QLineEdit)  # the last row's model cell is the free-text edit
+        self.other_edit = other_edit
         self._check_defaults(preselect)
         self.table.itemChanged.connect(lambda _: self._changed())
         models_box = QGroupBox("Models")
@@ -210,8 +212,8 @@ class EvaluateDialog(QDialog):
         self.close_button.clicked.connect(self.close)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for b in (self.results_button, self.cancel_button, self.start_button, self.close_button):
-            buttons.addWidget(b)
+        for push in (self.results_button, self.cancel_button, self.start_button, self.close_button):
+            buttons.addWidget(push)
 
         side = QVBoxLayout()
         side.addWidget(images_box)
@@ -275,14 +277,21 @@ class EvaluateDialog(QDialog):
         for r in (pick or tuned[:1]):
             self.set_checked(r, True)
 
+    def _item(self, row: int, column: int) -> QTableWidgetItem:
+        item = self.table.item(row, column)
+        assert item is not None  # every cell of USE and MODEL gets an item when the row is added
+        return item
+
     def set_checked(self, row: int, on: bool) -> None:
-        self.table.item(row, USE).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self._item(row, USE).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
     def is_checked(self, row: int) -> bool:
-        return self.table.item(row, USE).checkState() == Qt.CheckState.Checked
+        return self._item(row, USE).checkState() == Qt.CheckState.Checked
 
     def deployment_edit(self, row: int) -> QLineEdit:
-        return self.table.cellWidget(row, DEPLOYMENT)  # type: ignore[return-value]
+        edit = self.table.cellWidget(row, DEPLOYMENT)
+        assert isinstance(edit, QLineEdit)  # every row gets one when it is added
+        return edit
 
     def row_of(self, model: str, kind: str | None = None) -> int:
         for r, c in enumerate(self._rows):
@@ -300,7 +309,7 @@ class EvaluateDialog(QDialog):
         for r, c in enumerate(self._rows):
             if c.kind in (ZERO_SHOT, FEW_SHOT):
                 self._rows[r] = ModelChoice(c.kind, model, c.title)
-                self.table.item(r, MODEL).setText(model)
+                self._item(r, MODEL).setText(model)
         self._changed()
 
     # -- the plan -----------------------------------------------------------------------------------
@@ -405,10 +414,13 @@ class EvaluateDialog(QDialog):
             return
         self.progress.setRange(0, max(1, p.total))
         self.progress.setValue(p.done)
-        acc = "" if p.running_accuracy is None else f" \u00b7 right so far: {fmt.pct(p.running_accuracy)}"
         prefix = f"Run {p.index + 1} of {p.runs}: " if p.runs > 1 else ""
-        self.progress_label.setText(f"{prefix}{p.title} \u2014 {p.done:,} of {p.total:,} images answered{acc}"
-                                    + (f"<br>{p.message}" if p.message else ""))
+        if p.running_accuracy is None and p.message:
+            # the service layer's own line ("12 of 40 images answered · running accuracy 83 %")
+            self.progress_label.setText(f"{prefix}{p.title} \u2014 {p.message}")
+            return
+        acc = "" if p.running_accuracy is None else f" \u00b7 running accuracy {fmt.pct(p.running_accuracy)}"
+        self.progress_label.setText(f"{prefix}{p.title} \u2014 {p.done:,} of {p.total:,} images answered{acc}")
 
     def _on_run_finished(self, run_id: int) -> None:
         self._finished_ids.append(run_id)

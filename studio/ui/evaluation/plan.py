@@ -42,11 +42,6 @@ class EvaluationPlan:
     limit: int | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
-    @property
-    def split_for_spec(self) -> str:
-        """The stored split a selection's images are reported under (the service layer needs one)."""
-        return "test" if self.split == "selection" else self.split
-
 
 def run_title(run: PlannedRun) -> str:
     if run.kind == FEW_SHOT:

@@ -69,7 +69,8 @@ class PerClassModel(QAbstractTableModel):
                 return row[0]
             if c == 4:
                 return f"{row[4]:,}"
-            return fmt.f1(row[c])
+            value = row[c]
+            return fmt.f1(value if isinstance(value, float) else None)
         if role == Qt.ItemDataRole.TextAlignmentRole and c > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:

@@ -152,6 +152,7 @@ class ServiceProfileEditor(QWidget):
         is_azure = kind in ("azure", "azure_v1")
         demo = kind == "demo"
         self.demo_label.setVisible(demo)
+        widget: QWidget
         for widget in (self.endpoint_label, self.endpoint_edit):
             widget.setVisible(not demo)
         self.endpoint_label.setText("Endpoint:" if is_azure else "Base URL:")

@@ -72,7 +72,7 @@ class SignInDialog(QDialog):
         self.key_edit.setPlaceholderText("API key")
         self.key_edit.textChanged.connect(self._key_changed)
         show = QCheckBox("Show key")
-        show.toggled.connect(lambda on: self.key_edit.setEchoMode(  # type: ignore[union-attr]
+        show.toggled.connect(lambda on: self.key_edit.setEchoMode(
             QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password))
         form.addRow("API key:", self.key_edit)
         form.addRow("", show)

@@ -234,7 +234,7 @@ class ImageGridModel(QStringListModel):
         want = self.filter.excluded
         self._apply_membership(ids, lambda row: row.excluded == want)
 
-    def _apply_membership(self, ids: list[int], still_matches) -> None:  # type: ignore[no-untyped-def]
+    def _apply_membership(self, ids: list[int], still_matches) -> None:
         """Fast path for a change of the one field the filter tests: drop rows that stopped matching.
 
         Rows that started matching may also fail the filter's other criteria, and their position is

@@ -117,14 +117,21 @@ class _Job:
 
 
 class _Queue:
-    """Thread-safe LIFO of thumbnail jobs, deduplicated by image id, bounded (oldest dropped)."""
+    """Thread-safe LIFO of thumbnail jobs, deduplicated by image id, bounded (oldest dropped).
+
+    A job being decoded stays known until its result was handed over (`done`), so a paint that asks
+    again in the meantime does not queue a second decode of the same file.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs: OrderedDict[int, _Job] = OrderedDict()
+        self._running: set[tuple[int, str]] = set()
 
     def push(self, job: _Job) -> None:
         with self._lock:
+            if (job.image_id, job.key) in self._running:
+                return
             self._jobs.pop(job.image_id, None)
             self._jobs[job.image_id] = job
             while len(self._jobs) > _MAX_PENDING:
@@ -132,7 +139,15 @@ class _Queue:
 
     def pop(self) -> _Job | None:
         with self._lock:
-            return self._jobs.popitem(last=True)[1] if self._jobs else None
+            if not self._jobs:
+                return None
+            job = self._jobs.popitem(last=True)[1]
+            self._running.add((job.image_id, job.key))
+            return job
+
+    def done(self, job: _Job) -> None:
+        with self._lock:
+            self._running.discard((job.image_id, job.key))
 
     def clear(self) -> None:
         with self._lock:
@@ -160,8 +175,11 @@ class _Worker(QRunnable):
                 job = cache._queue.pop()
                 if job is None:
                     return
-                image = load_thumbnail(cache.cache_dir, job.key, job.path)
-                cache._signals.loaded.emit(job.image_id, job.key, image)
+                try:
+                    image = load_thumbnail(cache.cache_dir, job.key, job.path)
+                    cache._signals.loaded.emit(job.image_id, job.key, image)
+                finally:
+                    cache._queue.done(job)
         finally:
             with cache._lock:
                 cache._workers -= 1
@@ -182,7 +200,7 @@ def load_thumbnail(cache_dir: Path, key: str, path: str) -> QImage:
     tmp = cache_dir / f".{key}.{threading.get_ident()}.tmp"
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        if image.save(str(tmp), "PNG" if alpha else "JPG", 85):
+        if image.save(str(tmp), "PNG" if alpha else "JPG", 85):  # type: ignore[call-overload]  # stub says bytes; PySide6 wants str (bytes raises)
             os.replace(tmp, final)
     except OSError:
         pass  # a read-only or full cache only costs a decode next time

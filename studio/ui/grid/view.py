@@ -72,7 +72,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             self._tiles.popitem(last=False)
         p.drawPixmap(option.rect.topLeft(), tile)
 
-    def _render(self, p: QPainter, option: QStyleOptionViewItem, cell: QRect, row, pm, info,  # type: ignore[no-untyped-def]
+    def _render(self, p: QPainter, option: QStyleOptionViewItem, cell: QRect, row, pm, info,
                 selected: bool, focused: bool) -> None:
         pal: QPalette = option.palette
         rect = cell.adjusted(2, 2, -2, -2)
@@ -101,7 +101,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
                         option.font, max_width=shown.width() - 8)
         self._paint_caption(p, pal, option.font, rect, box, row, info)
 
-    def _paint_thumbnail(self, p: QPainter, pal: QPalette, box: QRect, row, pm) -> QRect:  # type: ignore[no-untyped-def]
+    def _paint_thumbnail(self, p: QPainter, pal: QPalette, box: QRect, row, pm) -> QRect:
         """Draw the thumbnail (or a placeholder); returns the rectangle it covers."""
         if pm is not None and not pm.isNull():
             size = pm.deviceIndependentSize().toSize()
@@ -118,7 +118,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             p.drawText(placeholder, Qt.AlignmentFlag.AlignCenter, "file missing" if row.missing else "no preview")
         return placeholder
 
-    def _paint_caption(self, p: QPainter, pal: QPalette, font: QFont, rect: QRect, box: QRect, row, info) -> None:  # type: ignore[no-untyped-def]
+    def _paint_caption(self, p: QPainter, pal: QPalette, font: QFont, rect: QRect, box: QRect, row, info) -> None:
         fm = QFontMetrics(font)
         y = box.bottom() + 5
         line = QRect(box.left(), y, box.width(), fm.height())  # aligned with the thumbnail column
@@ -206,7 +206,7 @@ class ImageGridView(QListView):
             return
         super().keyPressEvent(event)
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def resizeEvent(self, event) -> None:
         """Spread the columns over the whole width instead of leaving a ragged gap on the right."""
         super().resizeEvent(event)
         cols = max(1, self.viewport().width() // TILE.width())
@@ -214,7 +214,7 @@ class ImageGridView(QListView):
         if cell != self.gridSize():
             self.setGridSize(cell)
 
-    def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # type: ignore[no-untyped-def]
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:
         """Repaint the changed tiles only. QListView's own handler re-lays-out every row after any
         data change (17 ms at 100,000 images, on every key press), but tiles have a fixed size, so
         a change of what a tile shows can never move another tile."""
@@ -223,7 +223,7 @@ class ImageGridView(QListView):
         else:
             self.viewport().update()
 
-    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def paintEvent(self, event) -> None:
         super().paintEvent(event)
         model = self.model()
         if model is not None and model.rowCount() == 0 and self.empty_text:

@@ -35,7 +35,7 @@ class LabelingController(QObject):
         self.view = view
         self.thumbs = thumbs
         view.key_handler = self.handle_key
-        self._sm = None
+        self._sm: QItemSelectionModel | None = None
         self._last_emitted: tuple[int, ImageRow] | None = None
         self._prefetch_row = -1
         self._prefetch_pending = False
@@ -209,7 +209,7 @@ class LabelingController(QObject):
 
     # ------------------------------------------------------------------ prefetch
 
-    def _on_current_changed(self, current, previous) -> None:  # type: ignore[no-untyped-def]
+    def _on_current_changed(self, current, previous) -> None:
         row = self.model.row_at(current.row()) if current is not None and current.isValid() else None
         if row is not None and self._last_emitted == (row.id, row):
             return

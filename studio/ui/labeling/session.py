@@ -30,6 +30,7 @@ from studio.ui.labeling.undo_commands import (
 )
 
 if TYPE_CHECKING:  # the store module imports sqlite-utils (and numpy): not needed to draw a window
+    from studio.core.store.evaluations import EvaluationRepository
     from studio.core.store.job_records import JobRepository
     from studio.core.store.project_store import ProjectStore, StoreFactory
 
@@ -74,6 +75,7 @@ class ProjectSession(QObject):
     def __init__(self, store: "ProjectStore", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
+        self._evaluations: "EvaluationRepository | None" = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(1000)
         self._classes: list[ClassInfo] = []
@@ -106,6 +108,15 @@ class ProjectSession(QObject):
     def jobs(self) -> "JobRepository":
         """The project's fine-tuning records, on this (the UI thread's) connection."""
         return self._store.jobs
+
+    @property
+    def evaluations(self) -> "EvaluationRepository":
+        """The project's evaluation runs and answers, on this (the UI thread's) connection."""
+        if self._evaluations is None:
+            from studio.core.store.evaluations import EvaluationRepository
+
+            self._evaluations = EvaluationRepository(self._store)
+        return self._evaluations
 
     @property
     def stores(self) -> "StoreFactory":
@@ -221,9 +232,9 @@ class ProjectSession(QObject):
             return True
         if class_id is not None:
             class_id = self.resolve_class(class_id)
-        after = dict.fromkeys(ids, class_id)
+        after: dict[int, int | None] = dict.fromkeys(ids, class_id)
         ok, change = self._try(self.commit_labels, after, "user")
-        if not ok:
+        if not ok or change is None:
             return False
         if any(change.before.get(i) != class_id for i in ids):
             self.undo_stack.push(LabelCommand(self, change.before, after, self._label_text(len(ids), class_id)))
@@ -259,7 +270,7 @@ class ProjectSession(QObject):
         if not ids:
             return True
         ok, before = self._try(self.commit_excluded, ids, excluded)
-        if not ok:
+        if not ok or before is None:
             return False
         what = f"{len(ids)} image{'s' if len(ids) != 1 else ''}"
         text = f"Exclude {what}" if excluded else f"Include {what} again"
@@ -275,11 +286,11 @@ class ProjectSession(QObject):
             self.counts_changed.emit()
         return before
 
-    def apply_import(self, plan) -> bool:  # type: ignore[no-untyped-def]
+    def apply_import(self, plan) -> bool:
         """Apply a previewed label import as one undoable step."""
         from studio.core.label_io import apply_import
         ok, change = self._try(apply_import, self._store, plan)
-        if not ok:
+        if not ok or change is None:
             return False
         self._reload_classes()
         self.recount()
@@ -303,7 +314,7 @@ class ProjectSession(QObject):
 
     def add_class(self, name: str, shortcut: str | None = None, color: str | None = None) -> ClassInfo | None:
         ok, info = self._try(self._store.add_class, name, shortcut, color)
-        if ok:
+        if ok and info is not None:
             self.counts.per_class.setdefault(info.id, 0)
             self._classes_changed()
         return info
@@ -351,7 +362,8 @@ class ProjectSession(QObject):
         self._classes_changed()
         if ok:
             def apply(order: object) -> None:
-                self._store.reorder_classes([self.resolve_class(c) for c in order])  # type: ignore[union-attr]
+                assert isinstance(order, list)
+                self._store.reorder_classes([self.resolve_class(c) for c in order])
                 self._classes_changed()
 
             self.undo_stack.push(ClassEditCommand(self, "Reorder classes", apply, before, list(ids)))
@@ -362,7 +374,7 @@ class ProjectSession(QObject):
         if source is None or target is None:
             return False
         ok, change = self._try(self.commit_merge, source.id, target.id)
-        if not ok:
+        if not ok or change is None:
             return False
         self.undo_stack.push(MergeClassesCommand(self, source, target.id, change))
         return True
@@ -378,7 +390,7 @@ class ProjectSession(QObject):
         if info is None:
             return False
         ok, change = self._try(self.commit_delete, info.id, reassign_to)
-        if not ok:
+        if not ok or change is None:
             return False
         self.undo_stack.push(DeleteClassCommand(self, info, reassign_to, change))
         return True
@@ -441,12 +453,12 @@ class ProjectSession(QObject):
 
         return self._try(export_csv, self._store, csv_path)[1]
 
-    def plan_csv_import(self, csv_path: Path | str):  # type: ignore[no-untyped-def]
+    def plan_csv_import(self, csv_path: Path | str):
         from studio.core.label_io import plan_csv_import
 
         return self._try(plan_csv_import, self._store, csv_path)[1]
 
-    def plan_folder_import(self):  # type: ignore[no-untyped-def]
+    def plan_folder_import(self):
         from studio.core.label_io import plan_folder_import
 
         return self._try(plan_folder_import, self._store)[1]

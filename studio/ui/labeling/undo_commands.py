@@ -47,7 +47,7 @@ class _SessionCommand(QUndoCommand):
     def undo(self) -> None:
         self._run(self.revert)
 
-    def _run(self, step) -> None:  # type: ignore[no-untyped-def]
+    def _run(self, step) -> None:
         """A failed undo/redo (e.g. the file became read-only) is reported, never raised into Qt."""
         try:
             step()

@@ -42,7 +42,7 @@ _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 class _KeyDelegate(QStyledItemDelegate):
     """One character editor for the shortcut column."""
 
-    def createEditor(self, parent, option, index):  # type: ignore[no-untyped-def]
+    def createEditor(self, parent, option, index):
         editor = QLineEdit(parent)
         editor.setMaxLength(1)
         editor.setPlaceholderText("key")
@@ -95,7 +95,7 @@ class ClassPanel(QWidget):
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         layout.addWidget(self.tree, 1)
 
-        self.actions: dict[str, QAction] = {}
+        self.class_actions: dict[str, QAction] = {}  # not `actions`: that is QWidget.actions()
         buttons = QHBoxLayout()
         buttons.setSpacing(2)
         for key, text, tip, slot in (
@@ -109,7 +109,7 @@ class ClassPanel(QWidget):
             act = QAction(text, self)
             act.setToolTip(tip)
             act.triggered.connect(slot)
-            self.actions[key] = act
+            self.class_actions[key] = act
             btn = QToolButton()
             btn.setDefaultAction(act)
             buttons.addWidget(btn)
@@ -165,6 +165,8 @@ class ClassPanel(QWidget):
         with QSignalBlocker(self.tree):
             for i in range(self.tree.topLevelItemCount()):
                 item = self.tree.topLevelItem(i)
+                if item is None:
+                    continue
                 cid = item.data(_COL_NAME, _ID_ROLE)
                 n = counts.get(cid, 0)
                 item.setText(_COL_COUNT, f"{n:,}")
@@ -187,14 +189,14 @@ class ClassPanel(QWidget):
     def _update_buttons(self) -> None:
         has = self.selected_class() is not None
         writable = not self.session.read_only
-        for key, act in self.actions.items():
+        for key, act in self.class_actions.items():
             act.setEnabled(has and writable and (key != "merge" or len(self.session.classes()) > 1))
         self.new_name.setEnabled(writable)
 
     def _select(self, class_id: int) -> None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(_COL_NAME, _ID_ROLE) == self.session.resolve_class(class_id):
+            if item is not None and item.data(_COL_NAME, _ID_ROLE) == self.session.resolve_class(class_id):
                 self.tree.setCurrentItem(item)
                 return
 
@@ -251,7 +253,7 @@ class ClassPanel(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.session.delete_class(info.id, dialog.reassign_to)
 
-    def _context_menu(self, pos) -> None:  # type: ignore[no-untyped-def]
+    def _context_menu(self, pos) -> None:
         info = self.selected_class()
         if info is None:
             return
@@ -260,7 +262,7 @@ class ClassPanel(QWidget):
         show.triggered.connect(lambda: self.filter_to_class.emit(info.id))
         menu.addSeparator()
         for key in ("rename", "color", "up", "down", "merge", "delete"):
-            menu.addAction(self.actions[key])
+            menu.addAction(self.class_actions[key])
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
 
@@ -298,21 +300,21 @@ class DeleteClassDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>{info.name}</b> has {n:,} labeled image(s). What should happen to them?"))
         self.unlabel = QRadioButton("Leave them unlabeled")
-        self.move = QRadioButton("Move them to:")
+        self.move_to = QRadioButton("Move them to:")  # not `move`: that is QWidget.move()
         group = QButtonGroup(self)
         group.addButton(self.unlabel)
-        group.addButton(self.move)
+        group.addButton(self.move_to)
         self.unlabel.setChecked(True)
         self.combo = QComboBox()
         for c in session.classes():
             if c.id != info.id:
                 self.combo.addItem(theme.color_swatch(c.color), c.name, c.id)
-        self.move.setEnabled(self.combo.count() > 0)
+        self.move_to.setEnabled(self.combo.count() > 0)
         self.combo.setEnabled(False)
-        self.move.toggled.connect(self.combo.setEnabled)
+        self.move_to.toggled.connect(self.combo.setEnabled)
         layout.addWidget(self.unlabel)
         row = QHBoxLayout()
-        row.addWidget(self.move)
+        row.addWidget(self.move_to)
         row.addWidget(self.combo, 1)
         layout.addLayout(row)
         layout.addWidget(QLabel("The images themselves are never deleted. Undo (Ctrl+Z) restores the class."))
@@ -323,5 +325,5 @@ class DeleteClassDialog(QDialog):
         layout.addWidget(buttons)
 
     def _accept(self) -> None:
-        self.reassign_to = self.combo.currentData() if self.move.isChecked() else None
+        self.reassign_to = self.combo.currentData() if self.move_to.isChecked() else None
         self.accept()

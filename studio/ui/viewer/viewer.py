@@ -160,13 +160,13 @@ class ZoomCanvas(QWidget):
         else:
             self.zoom_fit()
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._emit_zoom()
 
     # ------------------------------------------------------------------ painting
 
-    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def paintEvent(self, event) -> None:
         p = QPainter(self)
         pal = self.palette()
         p.fillRect(self.rect(), _CANVAS_DARK if theme.is_dark(pal) else _CANVAS_LIGHT)

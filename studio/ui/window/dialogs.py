@@ -51,8 +51,8 @@ class CheatSheet(QDialog):
             head.setObjectName("cheatHeading")
             grid.addWidget(head, row, 0, 1, 2)
             row += 1
-            for keys, text in entries:
-                k = QLabel(f"<code>{_esc(keys)}</code>")
+            for key_text, text in entries:
+                k = QLabel(f"<code>{_esc(key_text)}</code>")
                 k.setTextFormat(Qt.TextFormat.RichText)
                 d = QLabel(text)
                 d.setWordWrap(True)
@@ -80,7 +80,7 @@ class CheatSheet(QDialog):
 class ImportPreviewDialog(QDialog):
     """Shows a `LabelImportPlan`; accepted means "apply it"."""
 
-    def __init__(self, session: ProjectSession, plan, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, session: ProjectSession, plan, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("importPreview")
         self.setWindowTitle("Import labels: preview")
@@ -137,7 +137,7 @@ class ImportPreviewDialog(QDialog):
         self.resize(720, 520)
 
 
-def _summary_html(plan) -> str:  # type: ignore[no-untyped-def]
+def _summary_html(plan) -> str:
     items = [
         f"<b>{plan.added:,}</b> unlabeled image(s) get a label",
         f"<b>{plan.changed:,}</b> image(s) change their label",

@@ -11,6 +11,7 @@ Extension points for later features (the fine-tune wizard and job monitor):
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 _BATCH_REFRESH_MS = 400
 
 
-def _store_class():  # type: ignore[no-untyped-def]
+def _store_class():
     """The store class, imported on first use: sqlite-utils pulls in numpy (~0.25 s), which the
     start screen does not need."""
     from studio.core.store.project_store import ProjectStore
@@ -117,7 +118,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ menus
 
-    def _action(self, menu, text: str, slot: Callable[[], object] | None = None, shortcut=None, name: str = "") -> QAction:  # type: ignore[no-untyped-def]
+    def _action(self, menu, text: str, slot: Callable[[], object] | None = None, shortcut=None, name: str = "") -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
@@ -163,8 +164,8 @@ class MainWindow(QMainWindow):
         self.label_menu.aboutToShow.connect(self._fill_label_menu)
 
         v = bar.addMenu("&View")
-        self.action_view_grid = self._action(v, "Grid\tEsc", lambda: self.workspace and self.workspace.show_grid())
-        self.action_view_image = self._action(v, "Image\tEnter", lambda: self.workspace and self.workspace.show_viewer())
+        self.action_view_grid = self._action(v, "Grid\tEsc", lambda: self.workspace.show_grid() if self.workspace else None)
+        self.action_view_image = self._action(v, "Image\tEnter", lambda: self.workspace.show_viewer() if self.workspace else None)
         v.addSeparator()
         self.show_menu = v.addMenu("Show")
         for key, text in (
@@ -174,7 +175,7 @@ class MainWindow(QMainWindow):
             ("excluded", "Excluded"),
             ("skipped", "Skipped by service"),
         ):
-            self._action(self.show_menu, text, lambda k=key: self.workspace and self.workspace.show_filter(k))
+            self._action(self.show_menu, text, functools.partial(self._show_filter, key))
         v.addSeparator()
         self.panels_menu = v.addMenu("Panels")
         self.panels_menu.addAction(self.class_dock.toggleViewAction())
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         has = self.session is not None
-        writable = has and not self.session.read_only  # type: ignore[union-attr]
+        writable = self.session is not None and not self.session.read_only
         for act in self.project_actions:
             act.setEnabled(has)
         for act in (self.action_add_folder, self.action_rescan, self.action_import_csv, self.action_import_folders):
@@ -420,7 +421,7 @@ class MainWindow(QMainWindow):
                 f"The folder '{root.path}' was not found: it was moved, renamed, or is on a drive that is not "
                 f"connected. Its {n:,} image(s) keep their labels. Connect the drive, or show where the folder is now.",
                 "warning",
-                [("Locate…", lambda r=root: self.locate_root(r))],
+                [("Locate…", functools.partial(self.locate_root, root))],
                 key=key,
             )
 
@@ -488,7 +489,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.notify_images_changed()
 
-    def _scan_finished(self, session: ProjectSession, report) -> None:  # type: ignore[no-untyped-def]
+    def _scan_finished(self, session: ProjectSession, report) -> None:
         if self._scan_task is not None and not self._scan_task.running:
             self._scan_task = None
         if session is not self.session:
@@ -535,10 +536,10 @@ class MainWindow(QMainWindow):
         if plan is not None:
             self._preview_and_apply(plan)
 
-    def _preview_and_apply(self, plan) -> None:  # type: ignore[no-untyped-def]
+    def _preview_and_apply(self, plan) -> None:
         assert self.session is not None
         dialog = ImportPreviewDialog(self.session, plan, self)
-        self.import_dialog = dialog  # reachable by tests and by the later monitor
+        self.import_dialog: ImportPreviewDialog | None = dialog  # reachable by tests and by the later monitor
         if dialog.exec() == ImportPreviewDialog.DialogCode.Accepted and self.session is not None:
             if self.session.apply_import(plan):
                 self.status.toast(f"Imported: {plan.total_changes:,} label(s) changed. Ctrl+Z undoes the import.", 8000)
@@ -556,6 +557,10 @@ class MainWindow(QMainWindow):
             self.show_message(f"Exported {n:,} label(s) to '{path}'.", "info")
 
     # ------------------------------------------------------------------ misc
+
+    def _show_filter(self, key: str) -> None:
+        if self.workspace is not None:
+            self.workspace.show_filter(key)
 
     def _select_all(self) -> None:
         if self.workspace is not None:

@@ -49,7 +49,7 @@ class Banner(QFrame):
         close.clicked.connect(lambda: on_close(self.key))
         layout.addWidget(close)
 
-    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def paintEvent(self, event) -> None:
         """Colours are looked up at paint time, so a switch to dark mode repaints them correctly."""
         bg, border = theme.banner_colors(self.level, self.palette())
         p = QPainter(self)

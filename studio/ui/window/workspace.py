@@ -123,7 +123,7 @@ class ProjectWorkspace(QWidget):
         self.controller.go_to_row(row)
         self.show_viewer()
 
-    def _memory_thumbnail(self, row: ImageRow):  # type: ignore[no-untyped-def]
+    def _memory_thumbnail(self, row: ImageRow):
         return self.thumbs.pixmap(row)
 
     def _on_current(self, row: ImageRow | None) -> None:

@@ -17,7 +17,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from PySide6.QtCharts import QChart, QChartView, QLineSeries, QLogValueAxis, QScatterSeries, QValueAxis
+from PySide6.QtCharts import QChart, QChartView, QLineSeries, QLogValueAxis, QScatterSeries, QValueAxis, QXYSeries
 from PySide6.QtCore import QMargins, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
@@ -50,12 +50,14 @@ ACCURACY_SERIES = (
 )
 
 
-def _make_series(spec: SeriesSpec) -> QLineSeries:
+def _make_series(spec: SeriesSpec) -> QXYSeries:
+    series: QXYSeries
     if spec.style == "points":
-        series: QLineSeries = QScatterSeries()
-        series.setMarkerSize(9.0)
-        series.setColor(spec.color)
-        series.setBorderColor(spec.color)
+        points = QScatterSeries()
+        points.setMarkerSize(9.0)
+        points.setColor(spec.color)
+        points.setBorderColor(spec.color)
+        series = points
     else:
         series = QLineSeries()
         pen = QPen(spec.color)
@@ -162,10 +164,11 @@ class MetricChart(QChartView):
 
     def _new_y_axis(self, log: bool) -> QValueAxis | QLogValueAxis:
         if log:
-            axis: QValueAxis | QLogValueAxis = QLogValueAxis()
-            axis.setBase(10.0)
-            axis.setLabelFormat("%.3g")
-            axis.setMinorTickCount(8)
+            log_axis = QLogValueAxis()
+            log_axis.setBase(10.0)
+            log_axis.setLabelFormat("%.3g")
+            log_axis.setMinorTickCount(8)
+            axis: QValueAxis | QLogValueAxis = log_axis
         else:
             axis = QValueAxis()
             axis.setLabelFormat("%.2f")

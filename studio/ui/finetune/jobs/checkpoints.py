@@ -98,10 +98,14 @@ class CheckpointTable(QTableWidget):
             self.setCellWidget(row, EVALUATE_COLUMN, evaluate)
 
     def model_ids(self) -> list[str]:
-        return [self.item(r, MODEL_COLUMN).text() for r in range(self.rowCount())]
+        return [item.text() for r in range(self.rowCount()) if (item := self.item(r, MODEL_COLUMN)) is not None]
 
     def evaluate_button(self, row: int) -> QPushButton:
-        return self.cellWidget(row, EVALUATE_COLUMN)  # type: ignore[return-value]
+        button = self.cellWidget(row, EVALUATE_COLUMN)
+        assert isinstance(button, QPushButton)  # every row gets one in set_checkpoints
+        return button
 
     def copy_button(self, row: int) -> QPushButton:
-        return self.cellWidget(row, COPY_COLUMN)  # type: ignore[return-value]
+        button = self.cellWidget(row, COPY_COLUMN)
+        assert isinstance(button, QPushButton)  # every row gets one in set_checkpoints
+        return button

@@ -92,7 +92,9 @@ class _EventFilter(QSortFilterProxyModel):
         self.show_metrics = False
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
-        event = self.sourceModel().event_at(source_row)  # type: ignore[attr-defined]
+        model = self.sourceModel()
+        assert isinstance(model, EventLogModel)  # EventLog sets no other source
+        event = model.event_at(source_row)
         if self.levels is not None and event.level not in self.levels:
             return False
         return self.show_metrics or event.type != "metrics"

@@ -276,7 +276,9 @@ class JobView(QWidget):
             self.progress.setValue(0)
             self.progress.setFormat(status_label(status))
         finish = estimated_finish(job, self.event_log.model.all_events(), step, total) if job is not None else None
-        self.eta_label.setText(f"Estimated finish: {format_eta(finish)}" if finish and not job.terminal else "")
+        self.eta_label.setText(
+            f"Estimated finish: {format_eta(finish)}" if finish and job is not None and not job.terminal else ""
+        )
         self.model_row.setVisible(bool(job and job.fine_tuned_model))
         self.model_edit.setText((job.fine_tuned_model or "") if job else "")
         error = (job.error or {}).get("message") if job is not None else None

@@ -185,8 +185,9 @@ class JobListPanel(QWidget):
     def _refresh_submissions(self) -> None:
         while self.submissions_layout.count():
             item = self.submissions_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         if self.controller is None:
             return
         for record in self.controller.unfinished_submissions():
@@ -220,12 +221,21 @@ class JobListPanel(QWidget):
         run = self.controller.resume_submission(submission_id)
         self._retry_runs[submission_id] = run
         if label is not None:
-            run.progress.connect(lambda done, total, message: _alive(label) and message and label.setText(message))
-            run.failed.connect(lambda message, _: _alive(label) and label.setText(f"Still failing: {message}"))
+            def show(text: str, label: QLabel = label) -> None:
+                if text and _alive(label):
+                    label.setText(text)
+
+            run.progress.connect(lambda done, total, message: show(message))
+            run.failed.connect(lambda message, _: show(f"Still failing: {message}"))
         if button is not None:
             button.setEnabled(False)
-            run.failed.connect(lambda *_: _alive(button) and button.setEnabled(True))
-            run.cancelled.connect(lambda: _alive(button) and button.setEnabled(True))
+
+            def enable(*_: object, button: QPushButton = button) -> None:
+                if _alive(button):
+                    button.setEnabled(True)
+
+            run.failed.connect(enable)
+            run.cancelled.connect(enable)
         run.created.connect(lambda job_id, sid=submission_id: self._retry_done(sid, job_id))
         run.start()
         return run

@@ -56,7 +56,7 @@ class SuffixValidator(QValidator):
 
     _ALLOWED = re.compile(f"[a-z0-9_-]{{0,{SUFFIX_MAX}}}")
 
-    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:  # type: ignore[override]
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         lowered = text.lower()
         if self._ALLOWED.fullmatch(lowered):
             return QValidator.State.Acceptable, lowered, pos
