@@ -277,41 +277,8 @@ def entra_token_provider(
     """A bearer-token callable for Azure OpenAI (the data plane), from `entra_credential`."""
     from azure.identity import get_bearer_token_provider
 
-<<<<<<< HEAD
     credential = entra_credential(method, tenant_id, device_code_prompt)
     return get_bearer_token_provider(credential, ENTRA_SCOPE)  # type: ignore[arg-type]
-=======
-    "default" suits machines already signed in (Azure CLI, managed identity, environment);
-    "browser" and "device_code" are for a laptop user signing in interactively. Tokens are cached in
-    memory by azure-identity and never written by us.
-    """
-    try:
-        from azure.identity import (
-            DefaultAzureCredential,
-            DeviceCodeCredential,
-            InteractiveBrowserCredential,
-            get_bearer_token_provider,
-        )
-    except ImportError as exc:  # pragma: no cover - azure-identity is a declared dependency
-        raise CredentialError("Microsoft Entra sign-in needs the azure-identity package.") from exc
-    kwargs: dict = {}
-    if tenant_id:
-        kwargs["tenant_id"] = tenant_id
-    credential: DefaultAzureCredential | InteractiveBrowserCredential | DeviceCodeCredential
-    if method == "default":
-        credential = DefaultAzureCredential()
-    elif method == "browser":
-        credential = InteractiveBrowserCredential(**kwargs)
-    elif method == "device_code":
-        if device_code_prompt is not None:
-            kwargs["prompt_callback"] = device_code_prompt
-        credential = DeviceCodeCredential(**kwargs)
-    else:
-        raise CredentialError(
-            f"Unknown Microsoft Entra sign-in method {method!r}; use one of: {', '.join(ENTRA_METHODS)}."
-        )
-    return get_bearer_token_provider(credential, ENTRA_SCOPE)
->>>>>>> main
 
 
 # -- resolving what a profile needs -----------------------------------------------------------------
