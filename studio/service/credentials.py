@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import keyring
 import keyring.backend
@@ -223,7 +223,7 @@ ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
 ENTRA_METHODS = ("default", "browser", "device_code")
 
 
-_credentials_cache: dict[tuple[str, str | None], object] = {}
+_credentials_cache: dict[tuple[str, str | None], Any] = {}
 _credentials_lock = threading.Lock()
 
 
@@ -231,7 +231,7 @@ def entra_credential(
     method: str = "default",
     tenant_id: str | None = None,
     device_code_prompt: Callable[[str, str, object], None] | None = None,
-) -> object:
+) -> Any:
     """The azure-identity credential for a sign-in method, one per (method, tenant) per process.
 
     Shared on purpose: the data plane (Azure OpenAI) and Resource Manager (deployments) ask the same
@@ -256,7 +256,7 @@ def entra_credential(
         kwargs: dict = {}
         if tenant_id:
             kwargs["tenant_id"] = tenant_id
-        credential: object
+        credential: Any
         if method == "default":
             credential = DefaultAzureCredential()
         elif method == "browser":
@@ -278,7 +278,7 @@ def entra_token_provider(
     from azure.identity import get_bearer_token_provider
 
     credential = entra_credential(method, tenant_id, device_code_prompt)
-    return get_bearer_token_provider(credential, ENTRA_SCOPE)  # type: ignore[arg-type]
+    return get_bearer_token_provider(credential, ENTRA_SCOPE)
 
 
 # -- resolving what a profile needs -----------------------------------------------------------------

@@ -379,7 +379,9 @@ def put_deployment(state: "EmulatorState", arm: ArmStore, request: ArmRequest, s
                        f"This operation require {capacity} new capacity in quota Tokens Per Minute (thousands) - {sku}, "
                        f"which is bigger than the current available capacity {max(0, limit - used)}. The current quota "
                        f"usage is {used} and the quota limit is {limit} for quota Tokens Per Minute (thousands) - {sku}.")
-    tags = body.get("tags") if isinstance(body.get("tags"), dict) else {}
+    tags = body.get("tags")
+    if not isinstance(tags, dict):
+        tags = {}
     now = request.now
     record = DeploymentRecord(
         account=acct.key, name=name, sku=sku, capacity=capacity, model_format="OpenAI", model_name=model_name,

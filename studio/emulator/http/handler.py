@@ -139,11 +139,15 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         """Azure Resource Manager (deployments): its own auth, api-version and error rules, see `api.arm`."""
         emulator = self.server.emulator
         state = emulator.state
-        request = arm.ArmRequest(self.command, path, query, headers, body, state.now(),
-                                 f"http://{headers.get('host') or emulator.azure_endpoint.split('//', 1)[1]}")
+        host = headers.get("host") or "{}:{}".format(*self.server.server_address[:2])
+        request = arm.ArmRequest(self.command, path, query, headers, body, state.now(), f"http://{host}")
         response: ApiResponse | None
         try:
-            response = arm.serve(state, emulator.arm, emulator.faults, emulator.api_keys, request)
+            if state.arm is None:
+                raise arm.ArmError(404, "InvalidResourceType", "This emulator serves no Resource Manager endpoints.")
+            response = arm.serve(state, state.arm, emulator.faults, emulator.api_keys, request)
+        except arm.ArmError as refusal:
+            response = ApiResponse(refusal.status, json_body=refusal.body())
         except arm.Dropped:
             response = None
         except Exception as exc:  # a bug in the emulator: still answer like ARM would

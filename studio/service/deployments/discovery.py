@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from studio.core.tasks import CancelToken, Cancelled, ProgressFn, no_progress
+from studio.core.tasks import CancelToken, Cancelled, ProgressCallable, no_progress
 from studio.service.deployments.errors import arm_error
 from studio.service.deployments.management import call_options, cognitive_client, subscription_client
 from studio.service.deployments.types import ArmTarget
@@ -47,7 +47,7 @@ def account_matches(account: Any, endpoint: str) -> bool:
     return bool(sub_domain) and host.split(".", 1)[0] == sub_domain and "." in host
 
 
-def find_targets(credential: Any, base_url: str, endpoint: str, *, progress: ProgressFn = no_progress,
+def find_targets(credential: Any, base_url: str, endpoint: str, *, progress: ProgressCallable = no_progress,
                  cancel: CancelToken | None = None) -> list[ArmTarget]:
     """Every account whose endpoint is `endpoint`, across all subscriptions the user can see."""
     options = call_options(base_url)

@@ -85,5 +85,5 @@ def arm_error(error: BaseException, action: str, where: str, *, provisioning: bo
     if isinstance(error, ServiceError):
         return error
     wrapped = ServiceError(describe_arm_error(error, action, where, provisioning=provisioning))
-    wrapped.status_code = getattr(error, "status_code", None)  # type: ignore[attr-defined]
+    wrapped.status_code = getattr(error, "status_code", None)
     return wrapped

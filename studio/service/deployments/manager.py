@@ -18,7 +18,7 @@ from typing import Any
 
 from studio.core.errors import ServiceError
 from studio.core.store import deployment_records as records
-from studio.core.tasks import CancelToken, Cancelled, ProgressFn, no_progress
+from studio.core.tasks import CancelToken, Cancelled, ProgressCallable, no_progress
 from studio.service.deployments.discovery import find_targets
 from studio.service.deployments.errors import arm_error
 from studio.service.deployments.management import (
@@ -95,11 +95,11 @@ class DeploymentManager:
 
     # --- where -----------------------------------------------------------------------------------
 
-    def discover(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> list[ArmTarget]:
+    def discover(self, progress: ProgressCallable = no_progress, cancel: CancelToken | None = None) -> list[ArmTarget]:
         return find_targets(self._credential, self.base_url, match_endpoint(self.profile, self.base_url),
                             progress=progress, cancel=cancel)
 
-    def resolve_target(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> ArmTarget:
+    def resolve_target(self, progress: ProgressCallable = no_progress, cancel: CancelToken | None = None) -> ArmTarget:
         """The resource's ARM address: from the profile, else found from the endpoint (and then kept
         in the project's service profile so the search runs once)."""
         if self._target is not None:
@@ -197,7 +197,7 @@ class DeploymentManager:
 
     # --- create ----------------------------------------------------------------------------------
 
-    def deploy(self, request: DeployRequest, progress: ProgressFn = no_progress,
+    def deploy(self, request: DeployRequest, progress: ProgressCallable = no_progress,
                cancel: CancelToken | None = None) -> DeploymentInfo:
         """Create a deployment and wait until it is provisioned.
 
@@ -274,7 +274,7 @@ class DeploymentManager:
 
     # --- delete ----------------------------------------------------------------------------------
 
-    def delete(self, name: str, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> None:
+    def delete(self, name: str, progress: ProgressCallable = no_progress, cancel: CancelToken | None = None) -> None:
         """Delete a deployment and wait until Azure has removed it (the model itself is kept)."""
         target = self.target
         progress(0, None, f"Deleting '{name}'")

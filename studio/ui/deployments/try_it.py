@@ -219,12 +219,20 @@ class TryItWindow(QWidget):
         task = BackgroundTask(work, self, title="Listing models and deployments")
         task.finished.connect(self._targets_loaded)
         task.failed.connect(lambda message: self.status.setText(message))
-        task.ended.connect(lambda: (setattr(self, "targets_task", None), self._update()))
+        task.ended.connect(self._targets_ended)
         self.targets_task = task
         self.status.setText("Looking up what can be asked…")
         self._update()
         task.start()
         return task
+
+    def _targets_ended(self) -> None:
+        self.targets_task = None
+        self._update()
+
+    def _ask_ended(self) -> None:
+        self.task = None
+        self._update()
 
     def _targets_loaded(self, targets: list[CallTarget]) -> None:
         self.target_combo.clear()
@@ -267,7 +275,7 @@ class TryItWindow(QWidget):
         task = BackgroundTask(work, self, title=f"Asking {target.model}")
         task.finished.connect(self._answered)
         task.failed.connect(self._failed)
-        task.ended.connect(lambda: (setattr(self, "task", None), self._update()))
+        task.ended.connect(self._ask_ended)
         self.task = task
         self.answer.clear()
         self.status.setStyleSheet("")

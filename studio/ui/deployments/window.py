@@ -262,13 +262,17 @@ class DeploymentsWindow(QWidget):
         task = BackgroundTask(self.context.with_manager(lambda m, p, c: m.delete(name, p, c)), self,
                               title=f"Deleting {name}")
         task.progress.connect(lambda _d, _t, message: self.status.setText(message))
-        task.finished.connect(lambda _: (self.deployments_changed.emit(), self.status.setText(f"'{name}' deleted.")))
+        task.finished.connect(lambda _: self._deleted(name))
         task.failed.connect(lambda message: self._show_notice(message))
         task.ended.connect(self._after_delete)
         self.task = task
         self._update_buttons()
         task.start()
         return task
+
+    def _deleted(self, name: str) -> None:
+        self.deployments_changed.emit()
+        self.status.setText(f"'{name}' deleted.")
 
     def _after_delete(self) -> None:
         self.task = None
