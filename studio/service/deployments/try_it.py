@@ -68,6 +68,13 @@ def ask_image(profile: ServiceProfile, credentials: Credentials, model: str, ima
         completion = client.chat.completions.create(model=model, messages=messages, max_tokens=MAX_ANSWER_TOKENS,
                                                     temperature=0)
     except Exception as error:  # noqa: BLE001 - every failure becomes a message for the user
+        import openai
+
+        if isinstance(error, openai.NotFoundError):
+            what = "deployment" if profile.is_azure or profile.kind == "demo" else "model"
+            hint = ("Deploy the model first (Fine-tune ▸ Deployments…), or wait until its deployment is ready."
+                    if what == "deployment" else "Check the model id: a fine-tuned model exists once its job succeeded.")
+            raise ServiceError(f"{profile.display_name()} has no {what} named '{model}' that can answer (404). {hint}") from None
         raise service_error(error, profile, f"ask {model} about {Path(image_path).name}", credentials) from None
     latency = time.perf_counter() - started
     choice = completion.choices[0] if completion.choices else None
