@@ -62,6 +62,16 @@ def run_result(repo: EvaluationRepository, run: EvalRun) -> dict[str, Any]:
     return result
 
 
+def _service() -> Any:
+    """The service layer's evaluation package, imported on first use (it pulls in the SDK).
+
+    Looked up by name until `studio.service.evaluation` is in main (eval-engine); then this becomes a
+    plain import."""
+    import importlib
+
+    return importlib.import_module("studio.service.evaluation")
+
+
 class EvaluationController(QObject):
     estimate_ready = Signal(object, object, str)  # plan, PlanEstimate | None, error text
     progress = Signal(object)  # PlanProgress
@@ -129,7 +139,7 @@ class EvaluationController(QObject):
 
     def request_estimate(self, plan: EvaluationPlan) -> None:
         """Estimate on a pool thread; answers with `estimate_ready(plan, estimate, error)`."""
-        from studio.service.evaluation import estimate_run
+        estimate_run = _service().estimate_run
 
         stores, profile = self.stores, self.profile
 
@@ -180,7 +190,8 @@ class EvaluationController(QObject):
         if self.running:
             self.plan_failed.emit("An evaluation is already running. Wait for it, or cancel it first.")
             return None
-        from studio.service.evaluation import create_run, run_evaluation
+        service = _service()
+        create_run, run_evaluation = service.create_run, service.run_evaluation
 
         stores, profile, credentials = self.stores, self.profile, self.credentials
         concurrency = self.concurrency
