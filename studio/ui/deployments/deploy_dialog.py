@@ -89,7 +89,6 @@ class DeployDialog(QDialog):
             note = QLabel(kind.summary)
             note.setWordWrap(True)
             note.setContentsMargins(24, 0, 0, 4)
-            note.setStyleSheet("color: palette(mid);" if kind is not DeploymentType.DEVELOPER else "")
             types_layout.addWidget(button)
             types_layout.addWidget(note)
         self.type_buttons[DeploymentType.DEVELOPER].setChecked(True)

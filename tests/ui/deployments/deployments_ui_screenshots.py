@@ -126,10 +126,14 @@ def main(out: Path) -> None:
         dialog.accept_fee.setChecked(True)
         shoot(dialog, out / "deploy_dialog_standard.png")
         dialog.type_buttons[DeploymentType.DEVELOPER].setChecked(True)
+        from studio.emulator.state.arm_store import ArmTiming
+
+        srv.arm.timing = ArmTiming(provision_seconds=4.0, delete_seconds=0.1, poll_hint_seconds=0.2)  # time to photograph
         dialog.deploy_button.click()
         pump(lambda: "Provisioning" in dialog.status.text())
         shoot(dialog, out / "deploy_dialog_provisioning.png")
         pump(lambda: not dialog.isVisible())
+        srv.arm.timing = ArmTiming(provision_seconds=0.1, delete_seconds=0.1, poll_hint_seconds=0.05)
         pump(lambda: window.task is None and window.model.rowCount() == 1)
         # Someone else's deployment on the same resource, to show the "this project" marking.
         with ProjectStore.open(path) as store:
