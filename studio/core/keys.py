@@ -46,8 +46,9 @@ GROUPS = ("Label", "Move", "View", "Project", "Help")
 
 KEYS: tuple[Key, ...] = (
     # -- labeling (grid and viewer) --------------------------------------------------------------------
-    Key("label.class", (), "Label", "Label the current image (or all selected) with that class and move on",
-        "class", label="1-9, then letters (top row or numpad)"),
+    Key("label.class", (), "Label", "Label the current image (or all selected) with that class and move on; "
+        "each class's key is set in the Classes panel and saved in the project", "class",
+        label="1-9, then letters (top row or numpad)"),
     Key("label.clear", ("0", "Del"), "Label", "Clear the label", "labeling"),
     Key("label.toggle_exclude", ("X",), "Label", "Exclude from the dataset / include again", "labeling"),
     Key("edit.undo", ("Ctrl+Z",), "Label", "Undo (labels, bulk labels, exclude, imports, class edits, merge, delete class)"),
@@ -110,3 +111,19 @@ def reserved_class_keys() -> frozenset[str]:
 def sheet() -> list[tuple[str, list[Key]]]:
     """The cheat sheet's sections in order (the UI adds the open project's classes on top)."""
     return [(group, [k for k in KEYS if k.group == group]) for group in GROUPS]
+
+
+def markdown() -> str:
+    """The table as the README prints it (between its `keys:start`/`keys:end` markers); a test keeps
+    the README equal to this, so regenerate with `python -m studio.core.keys` after a change."""
+    lines = ["| keys | what they do |", "|---|---|"]
+    for group, rows in sheet():
+        lines.append(f"| **{group}** | |")
+        for row in rows:
+            keys = f"`{row.label}`" if row.label else ", ".join(f"`{k}`" for k in row.keys)
+            lines.append(f"| {keys} | {row.text} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - prints the README block
+    print(markdown())

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
+from studio.core.keys import reserved_class_keys
 from studio.core.store import schema
 from studio.core.store.job_records import JobRepository
 from studio.core.errors import ProjectOpenError, ProjectReadOnlyError, StudioError
@@ -42,9 +43,10 @@ CLASS_PALETTE = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
     "#ff9da7", "#9c755f",
 )
-# Default shortcuts: 1-9, then letters that are not taken by navigation or commands.
-DEFAULT_SHORTCUTS = tuple("123456789") + tuple("qwertyuiopfghjklzcvbnm")
-RESERVED_KEYS = frozenset({"0", "x", "a", "d", "s"})
+# Keys a class may not take: the app's own single-key commands, derived from the one key table.
+RESERVED_KEYS = reserved_class_keys()
+# Default shortcuts: 1-9, then the letters of the keyboard's top rows that no command takes.
+DEFAULT_SHORTCUTS = tuple(k for k in "123456789qwertyuiopfghjklzxcvbnm" if k not in RESERVED_KEYS)
 
 _IMAGE_COLUMNS = (
     "id, root_id, rel_path, size, mtime_ns, fingerprint, format, mode, width, height, frames, "

@@ -7,6 +7,7 @@ exactly what would change (and what could not be matched) before anything is wri
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -22,11 +23,38 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core import keys as key_table
 from studio.ui.app import theme
-from studio.ui.window.keymap import CHEAT_SHEET
 from studio.ui.labeling.session import ProjectSession
 
 _PREVIEW_ROWS = 200
+
+
+def _native(text: str) -> str:
+    """A portable key text ("Ctrl+Shift+Z") as this platform writes it (Cmd on macOS)."""
+    return QKeySequence(text).toString(QKeySequence.SequenceFormat.NativeText) or text
+
+
+def cheat_sheet_entries(session: ProjectSession | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(section, [(keys, what they do)]) from the key table, the open project's classes first.
+
+    The table's class row stands for the project's own keys, so with a project open it gives way to
+    one line per class. Descriptions are HTML (class names escaped).
+    """
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    classes = session.classes() if session is not None else []
+    if classes:
+        sections.append(("Classes in this project",
+                         [((c.shortcut or "—").upper(), f"Label as <b>{_esc(c.name)}</b>") for c in classes]))
+    for group, rows in key_table.sheet():
+        entries = [
+            (row.label or ", ".join(_native(k) for k in row.keys), _esc(row.text))
+            for row in rows
+            if not (row.scope == "class" and classes)
+        ]
+        if entries:
+            sections.append((group, entries))
+    return sections
 
 
 class CheatSheet(QDialog):
@@ -40,14 +68,9 @@ class CheatSheet(QDialog):
         grid.setHorizontalSpacing(18)
         grid.setVerticalSpacing(4)
         row = 0
-        groups = list(CHEAT_SHEET)
-        if session is not None and session.classes():
-            keys = tuple(
-                ((c.shortcut or "—").upper(), f"Label as <b>{_esc(c.name)}</b>") for c in session.classes()
-            )
-            groups.insert(0, ("Classes in this project", keys))
-        for title, entries in groups:
-            head = QLabel(f"<b>{title}</b>")
+        self.entries = cheat_sheet_entries(session)
+        for title, entries in self.entries:
+            head = QLabel(f"<b>{_esc(title)}</b>")
             head.setObjectName("cheatHeading")
             grid.addWidget(head, row, 0, 1, 2)
             row += 1
@@ -55,6 +78,7 @@ class CheatSheet(QDialog):
                 k = QLabel(f"<code>{_esc(key_text)}</code>")
                 k.setTextFormat(Qt.TextFormat.RichText)
                 d = QLabel(text)
+                d.setTextFormat(Qt.TextFormat.RichText)
                 d.setWordWrap(True)
                 grid.addWidget(k, row, 0, Qt.AlignmentFlag.AlignTop)
                 grid.addWidget(d, row, 1)

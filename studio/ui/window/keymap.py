@@ -1,8 +1,10 @@
-"""The keyboard map as data: one table feeds the key handler and the cheat sheet.
+"""The key table (`studio.core.keys`) turned into Qt: shortcuts for actions, commands for key presses.
 
-Keeping bindings in one place (as qutebrowser does) means the cheat sheet can never disagree with
-what the keys do. Class shortcuts are not here: they live in the project (each class has its key)
-and the cheat sheet lists them from the project.
+The table is the one source of truth; this module only translates it. The main window gives each
+menu action the shortcuts of its table row (`shortcuts(id)`), menu entries whose keys are handled
+elsewhere show them with `hint(id)`, and the grid and viewer map a key press to a labeling
+`Command` with `command_for(event)`. Class shortcuts are not in the table: they live in the project
+(each class has its key), and `class_key_for` reads them off a key press.
 """
 
 from __future__ import annotations
@@ -11,96 +13,66 @@ from dataclasses import dataclass
 from enum import Enum
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence
+
+from studio.core import keys as key_table
 
 
 class Command(str, Enum):
-    NEXT = "next"
-    PREVIOUS = "previous"
-    NEXT_UNLABELED = "next_unlabeled"
-    PREVIOUS_UNLABELED = "previous_unlabeled"
-    CLEAR_LABEL = "clear_label"
-    TOGGLE_EXCLUDE = "toggle_exclude"
-    OPEN_VIEWER = "open_viewer"
-    CLOSE_VIEWER = "close_viewer"
-    ZOOM_IN = "zoom_in"
-    ZOOM_OUT = "zoom_out"
-    ZOOM_FIT = "zoom_fit"
-    ZOOM_ACTUAL = "zoom_actual"
+    """What a labeling key does; the values are the command ids of the key table's labeling rows."""
 
-
-_K = Qt.Key
-_NONE = Qt.KeyboardModifier.NoModifier
-_SHIFT = Qt.KeyboardModifier.ShiftModifier
-_CTRL = Qt.KeyboardModifier.ControlModifier
+    NEXT = "move.next"
+    PREVIOUS = "move.previous"
+    NEXT_UNLABELED = "move.next_unlabeled"
+    PREVIOUS_UNLABELED = "move.previous_unlabeled"
+    CLEAR_LABEL = "label.clear"
+    TOGGLE_EXCLUDE = "label.toggle_exclude"
+    OPEN_VIEWER = "view.open_viewer"
+    CLOSE_VIEWER = "view.close_viewer"
+    ZOOM_IN = "view.zoom_in"
+    ZOOM_OUT = "view.zoom_out"
+    ZOOM_FIT = "view.zoom_fit"
+    ZOOM_ACTUAL = "view.zoom_actual"
 
 
 @dataclass(frozen=True, slots=True)
 class Binding:
-    key: Qt.Key
+    key: int  # Qt.Key value
     modifiers: Qt.KeyboardModifier
     command: Command
 
 
-# Handled by the grid and the viewer while they have focus (so never while typing in a text field).
-BINDINGS: tuple[Binding, ...] = (
-    Binding(_K.Key_Space, _NONE, Command.NEXT),
-    Binding(_K.Key_D, _NONE, Command.NEXT),
-    Binding(_K.Key_Backspace, _NONE, Command.PREVIOUS),
-    Binding(_K.Key_A, _NONE, Command.PREVIOUS),
-    Binding(_K.Key_Space, _SHIFT, Command.NEXT_UNLABELED),
-    Binding(_K.Key_Backspace, _SHIFT, Command.PREVIOUS_UNLABELED),
-    Binding(_K.Key_0, _NONE, Command.CLEAR_LABEL),
-    Binding(_K.Key_Delete, _NONE, Command.CLEAR_LABEL),
-    Binding(_K.Key_X, _NONE, Command.TOGGLE_EXCLUDE),
-    Binding(_K.Key_Return, _NONE, Command.OPEN_VIEWER),
-    Binding(_K.Key_Enter, _NONE, Command.OPEN_VIEWER),
-    Binding(_K.Key_Escape, _NONE, Command.CLOSE_VIEWER),
-    Binding(_K.Key_Plus, _NONE, Command.ZOOM_IN),
-    Binding(_K.Key_Equal, _NONE, Command.ZOOM_IN),
-    Binding(_K.Key_Minus, _NONE, Command.ZOOM_OUT),
-    Binding(_K.Key_0, _CTRL, Command.ZOOM_FIT),
-    Binding(_K.Key_1, _CTRL, Command.ZOOM_ACTUAL),
-)
+def sequences(texts: tuple[str, ...]) -> list[QKeySequence]:
+    return [QKeySequence(text) for text in texts]
 
-# (keys, what they do) for the cheat sheet, grouped; the window-level actions are listed with their
-# own shortcuts so the sheet shows every key a user can press.
-CHEAT_SHEET: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    (
-        "Label",
-        (
-            ("1-9, then letters", "Label the current image (or all selected) with that class and move on"),
-            ("Numpad 1-9", "Same as the top-row digits"),
-            ("0 or Delete", "Clear the label"),
-            ("X", "Exclude from the dataset / include again"),
-            ("Ctrl+Z", "Undo (labels, bulk labels, exclude, imports, class edits, merge, delete class)"),
-            ("Ctrl+Shift+Z or Ctrl+Y", "Redo"),
-        ),
-    ),
-    (
-        "Move",
-        (
-            ("Arrow keys", "Move in the grid (in the viewer: previous / next image)"),
-            ("Space or D", "Next image"),
-            ("Backspace or A", "Previous image"),
-            ("Shift+Space / Shift+Backspace", "Next / previous unlabeled image"),
-            ("Home / End", "First / last image"),
-            ("Shift+arrows, Ctrl+click, Ctrl+A", "Select several images (then a class key labels them all)"),
-        ),
-    ),
-    (
-        "View",
-        (
-            ("Enter or double-click", "Open the image large"),
-            ("Esc", "Back to the grid"),
-            ("+ / - / mouse wheel", "Zoom in the viewer; drag to pan"),
-            ("Ctrl+0 / Ctrl+1", "Fit to window / actual size"),
-            ("Ctrl+F", "Search file names"),
-            ("? or F1", "This cheat sheet"),
-            ("Ctrl+Q", "Quit (everything is already saved)"),
-        ),
-    ),
-)
+
+def shortcuts(command: str) -> list[QKeySequence]:
+    """The shortcuts of a window action, from its table row (a KeyError names a missing row)."""
+    return sequences(key_table.by_command(command).keys)
+
+
+def hint(command: str) -> str:
+    """The first key of a row in the platform's own notation, for a menu entry's right-hand side."""
+    row = key_table.by_command(command)
+    if not row.keys:
+        return row.display
+    return QKeySequence(row.keys[0]).toString(QKeySequence.SequenceFormat.NativeText)
+
+
+def _bindings() -> tuple[Binding, ...]:
+    out = []
+    for row in key_table.KEYS:
+        if row.scope != "labeling":
+            continue
+        command = Command(row.command)
+        for seq in sequences(row.keys):
+            combo = seq[0]  # type: ignore[index]  # PySide6 stubs omit QKeySequence.__getitem__ (operator[])
+            out.append(Binding(combo.key().value, combo.keyboardModifiers(), command))
+    return tuple(out)
+
+
+# Handled by the grid and the viewer while they have focus (so never while typing in a text field).
+BINDINGS: tuple[Binding, ...] = _bindings()
 
 
 def command_for(event: QKeyEvent) -> Command | None:

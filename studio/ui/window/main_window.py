@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QUndoGroup
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QUndoGroup
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from studio import APP_NAME, __version__
@@ -27,6 +27,7 @@ from studio.core.tasks import CancelToken, Cancelled, ProgressCallable
 from studio.ui.app import settings as app_settings
 from studio.ui.panels.checks_panel import ChecksPanel
 from studio.ui.panels.class_panel import ClassPanel
+from studio.ui.window import keymap
 from studio.ui.window.dialogs import CheatSheet, ImportPreviewDialog
 from studio.ui.window.message_bar import Action, MessageBar
 from studio.ui.labeling.session import ProjectSession
@@ -118,10 +119,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ menus
 
-    def _action(self, menu, text: str, slot: Callable[[], object] | None = None, shortcut=None, name: str = "") -> QAction:
+    def _action(self, menu, text: str, slot: Callable[[], object] | None = None, key: str = "", name: str = "") -> QAction:
+        """A menu action; `key` is its command id in the key table (studio.core.keys), which gives
+        its shortcuts, so the cheat sheet and the menus can never disagree."""
         act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+        if key:
+            act.setShortcuts(keymap.shortcuts(key))
         if slot is not None:
             act.triggered.connect(lambda checked=False: slot())
         if name:
@@ -132,40 +135,40 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         f = bar.addMenu("&File")
-        self._action(f, "New project from folder…", self.choose_folder, QKeySequence.StandardKey.New)
-        self._action(f, "Open project…", self.choose_project, QKeySequence.StandardKey.Open)
+        self._action(f, "New project from folder…", self.choose_folder, "file.new")
+        self._action(f, "Open project…", self.choose_project, "file.open")
         self._action(f, "Open demo project", self.open_demo)
         self.recent_menu = f.addMenu("Open recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         f.addSeparator()
         self.action_add_folder = self._action(f, "Add folder to project…", self.choose_folder_to_add)
-        self.action_rescan = self._action(f, "Rescan folders", self.start_scan, QKeySequence(Qt.Key.Key_F5))
+        self.action_rescan = self._action(f, "Rescan folders", self.start_scan, "file.rescan")
         f.addSeparator()
         self.action_import_csv = self._action(f, "Import labels from CSV…", self.import_csv, name="importCsv")
         self.action_import_folders = self._action(f, "Import labels from folder names…", self.import_folder_names)
         self.action_export_csv = self._action(f, "Export labels to CSV…", self.export_csv)
         f.addSeparator()
-        self.action_close = self._action(f, "Close project", self.close_project, QKeySequence.StandardKey.Close)
-        self.action_quit = self._action(f, "Quit", self.close, QKeySequence("Ctrl+Q"), name="quit")
+        self.action_close = self._action(f, "Close project", self.close_project, "file.close")
+        self.action_quit = self._action(f, "Quit", self.close, "file.quit", name="quit")
         self.action_quit.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
 
         e = bar.addMenu("&Edit")
         self.action_undo = self.undo_group.createUndoAction(self, "Undo")
-        self.action_undo.setShortcuts([QKeySequence("Ctrl+Z")])
+        self.action_undo.setShortcuts(keymap.shortcuts("edit.undo"))
         self.action_redo = self.undo_group.createRedoAction(self, "Redo")
-        self.action_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.action_redo.setShortcuts(keymap.shortcuts("edit.redo"))
         e.addAction(self.action_undo)
         e.addAction(self.action_redo)
         e.addSeparator()
-        self.action_select_all = self._action(e, "Select all images", self._select_all, QKeySequence.StandardKey.SelectAll)
-        self.action_find = self._action(e, "Find file names", self._focus_search, QKeySequence.StandardKey.Find)
+        self.action_select_all = self._action(e, "Select all images", self._select_all, "edit.select_all")
+        self.action_find = self._action(e, "Find file names", self._focus_search, "edit.find")
 
         self.label_menu = bar.addMenu("&Label")
         self.label_menu.aboutToShow.connect(self._fill_label_menu)
 
         v = bar.addMenu("&View")
-        self.action_view_grid = self._action(v, "Grid\tEsc", lambda: self.workspace.show_grid() if self.workspace else None)
-        self.action_view_image = self._action(v, "Image\tEnter", lambda: self.workspace.show_viewer() if self.workspace else None)
+        self.action_view_grid = self._action(v, f"Grid\t{keymap.hint('view.close_viewer')}", lambda: self.workspace.show_grid() if self.workspace else None)
+        self.action_view_image = self._action(v, f"Image\t{keymap.hint('view.open_viewer')}", lambda: self.workspace.show_viewer() if self.workspace else None)
         v.addSeparator()
         self.show_menu = v.addMenu("Show")
         for key, text in (
@@ -191,8 +194,7 @@ class MainWindow(QMainWindow):
 
         h = bar.addMenu("&Help")
         self.action_cheat_sheet = self._action(
-            h, "Keyboard shortcuts", self.show_cheat_sheet, [QKeySequence(Qt.Key.Key_F1), QKeySequence("?"), QKeySequence("Shift+?")],
-            name="cheatSheet",
+            h, "Keyboard shortcuts", self.show_cheat_sheet, "help.cheat_sheet", name="cheatSheet",
         )
         self._action(h, f"About {APP_NAME}", self._about)
         self.project_actions = [
@@ -227,12 +229,12 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda checked=False, cid=info.id: ws.controller.label(cid))
         if self.session.classes():
             menu.addSeparator()
-        menu.addAction("Clear label\t0", lambda: ws.controller.label(None)).setEnabled(writable)
-        menu.addAction("Exclude / include\tX", ws.controller.toggle_excluded).setEnabled(writable)
+        menu.addAction(f"Clear label\t{keymap.hint('label.clear')}", lambda: ws.controller.label(None)).setEnabled(writable)
+        menu.addAction(f"Exclude / include\t{keymap.hint('label.toggle_exclude')}", ws.controller.toggle_excluded).setEnabled(writable)
         menu.addAction("Clear the service's skip mark", ws.controller.clear_service_skips).setEnabled(writable)
         menu.addSeparator()
-        menu.addAction("Next unlabeled\tShift+Space", lambda: ws.controller.step_unlabeled(1))
-        menu.addAction("Previous unlabeled\tShift+Backspace", lambda: ws.controller.step_unlabeled(-1))
+        menu.addAction(f"Next unlabeled\t{keymap.hint('move.next_unlabeled')}", lambda: ws.controller.step_unlabeled(1))
+        menu.addAction(f"Previous unlabeled\t{keymap.hint('move.previous_unlabeled')}", lambda: ws.controller.step_unlabeled(-1))
 
     def _update_actions(self) -> None:
         has = self.session is not None
