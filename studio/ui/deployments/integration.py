@@ -75,7 +75,7 @@ class DeploymentsIntegration(QObject):
             w.try_it_requested.connect(lambda name: self.show_try_it(prefer=name))
             w.settings_requested.connect(self._open_settings)
             w.evaluate_requested.connect(self._evaluate)
-            w.can_evaluate = self.evaluate_handler is not None
+            w.can_evaluate = self.evaluate_handler is not None or getattr(self.window, "evaluation", None) is not None
             self.deployments_window = w
         self.deployments_window.show()
         self.deployments_window.raise_()
@@ -117,8 +117,19 @@ class DeploymentsIntegration(QObject):
             self.deployments_window._update_buttons()
 
     def _evaluate(self, name: str) -> None:
+        """Open evaluation on this deployment: a handler if one was set, else eval-ui's Evaluate dialog
+        (`window.evaluation.open_dialog`) with the served model preselected and the deployment filled in."""
         if self.evaluate_handler is not None:
             self.evaluate_handler(name)
+            return
+        evaluation = getattr(self.window, "evaluation", None)
+        window = self.deployments_window
+        info = next((d for d in window.model.deployments() if d.name == name), None) if window is not None else None
+        if evaluation is None or info is None:
+            return
+        dialog = evaluation.open_dialog(preselect=info.model)
+        if dialog is not None and hasattr(dialog, "set_deployment"):
+            dialog.set_deployment(info.model, name)
 
     def _grid_image(self) -> Path | None:
         workspace = getattr(self.window, "workspace", None)
