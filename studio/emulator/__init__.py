@@ -28,6 +28,13 @@ moderation: an image whose top-left 8x8 pixels are magenta (255, 0, 255) is skip
 or faces"; cyan (0, 255, 255) as "contains CAPTCHAs". Skips are reported as a "Preprocessing Summary"
 text in a `warn` event; past 200 skipped examples the job fails with that text as `error.message`.
 
+Chat completions (`/v1/chat/completions`, `/openai/deployments/{name}/chat/completions?api-version=`,
+`/openai/v1/chat/completions`; images as data URIs) answer deterministically, as documented in
+`training.vision_model`: a fine-tuned model from what its training file taught it, a checkpoint from the
+share of the file it had reached, a few-shot base model from the examples in the prompt, a zero-shot base
+model always with the first class the prompt lists. Azure calls go to deployments:
+`srv.state.add_deployment(name, model)` (or the ARM endpoints); unknown ones get `DeploymentNotFound`.
+
 Faults: `srv.faults.add("429" | "500" | "disconnect" | "slow" | "fail_job" | "skip_images", ...)`,
 see `faults`. Assertions: `srv.state.jobs_created`, `.files_created`, `.uploads_created`,
 `.requests_matching(method, path_regex)`.

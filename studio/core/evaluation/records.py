@@ -25,6 +25,7 @@ class EvalRunSpec:
 
     `image_ids` is the selection when `split` is "selection"; `limit` keeps the first N images of
     the split in a stable order. `shots`: labeled training images shown in the prompt (few-shot).
+    `job_id`: the fine-tuning job a tuned model or checkpoint came from (shown with the run).
     Prices are USD per 1M tokens; None = no price set (cost is then reported as unknown)."""
 
     kind: str = "zero_shot"
@@ -40,6 +41,10 @@ class EvalRunSpec:
     fix: bool = True
     price_input_per_1m: float | None = None
     price_output_per_1m: float | None = None
+    # The exact texts sent (filled in when the run is created, from the project's prompts), so a
+    # resumed run asks the remaining images the same question even if the prompts changed since.
+    system_prompt: str | None = None
+    instruction: str | None = None
 
     def validate(self) -> None:
         """Refuse a spec that cannot run, with what to change (raised as ValueError, shown as is)."""

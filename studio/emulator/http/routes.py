@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from studio.emulator.api import chat as chat_api
 from studio.emulator.api import files as files_api
 from studio.emulator.api import jobs as jobs_api
 from studio.emulator.api import uploads as uploads_api
@@ -17,6 +18,7 @@ _ID = r"(?P<{}>[^/]+)"
 _FILE = _ID.format("file_id")
 _UPLOAD = _ID.format("upload_id")
 _JOB = _ID.format("job_id")
+_DEPLOYMENT = _ID.format("deployment")
 
 Handler = Callable[..., ApiResponse]
 
@@ -38,6 +40,8 @@ _ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", f"/fine_tuning/jobs/{_JOB}/cancel", jobs_api.cancel_job),
     ("POST", f"/fine_tuning/jobs/{_JOB}/pause", jobs_api.pause_job),
     ("POST", f"/fine_tuning/jobs/{_JOB}/resume", jobs_api.resume_job),
+    ("POST", "/chat/completions", chat_api.create_chat_completion),  # /v1 and /openai/v1
+    ("POST", f"/deployments/{_DEPLOYMENT}/chat/completions", chat_api.create_chat_completion),  # Azure dated
 ]
 _COMPILED = [(method, re.compile(pattern), handler) for method, pattern, handler in _ROUTES]
 _NEEDS_FAULTS = {jobs_api.create_job}

@@ -54,6 +54,10 @@ class EmulatorState:
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
         self.arm: ArmStore | None = None  # set by the server: Resource Manager accounts and deployments
         self._terminal_snapshots: dict[str, JobSnapshot] = {}
+        # Azure deployments chat completions can call: name -> model id (tests: `add_deployment`;
+        # the ARM endpoints, when present, answer through `arm.deployed_model`). Not persisted.
+        self.deployments: dict[str, str] = {}
+        self.learned_models: dict[tuple[str, float], Any] = {}  # chat's emulated models, by training file
         self._state_path: Path | None = None
         if data_dir is not None:
             data_dir = Path(data_dir)
@@ -92,6 +96,18 @@ class EmulatorState:
             if snap.fine_tuned_model:
                 models[snap.fine_tuned_model] = job
         return models
+
+    def add_deployment(self, name: str, model: str) -> None:
+        """Make `name` callable on the Azure URL styles as a deployment of `model` (tests, demo)."""
+        with self.lock:
+            self.deployments[name] = model
+
+    def deployed_model(self, name: str, now: float) -> str | None:
+        """The model a deployment serves, or None when no ready deployment has that name."""
+        if name in self.deployments:
+            return self.deployments[name]
+        arm = getattr(self, "arm", None)
+        return arm.deployed_model(name, now) if arm is not None else None
 
     def refresh(self, now: float) -> None:
         """Materialize what time has produced: the results file of each newly succeeded job."""
