@@ -103,3 +103,16 @@ def test_an_api_key_profile_is_told_to_sign_in_with_entra(tmp_path: Path, capsys
     path = make_labeled_project(tmp_path / "proj")
     code, _, err = run(capsys, "deployments", str(path), "--azure-endpoint", "https://res.openai.azure.com")
     assert code == 2 and "Microsoft Entra ID" in err and "cannot create or delete deployments" in err
+
+
+def test_ask_a_demo_deployment_about_an_image(project_with_job: tuple[Path, Any], capsys: Any) -> None:
+    path, job = project_with_job
+    assert run(capsys, "deploy", str(path), job.id, "--demo", "--name", "asked")[0] == 0
+    image = next((path.parent / "images").glob("cat_*.png"))
+    code, out, err = run(capsys, "ask", str(path), str(image), "--demo", "--deployment", "asked", "--json")
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["answer"] in ("cat", "dog") and answer["model"] == "asked"
+    assert answer["prompt_tokens"] > 85 and answer["completion_tokens"] >= 1 and answer["latency_s"] > 0
+    code, out, err = run(capsys, "ask", str(path), str(image), "--demo", "--deployment", "gone")
+    assert code == 2 and "no deployment named 'gone'" in err

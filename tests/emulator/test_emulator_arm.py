@@ -212,3 +212,18 @@ def test_deployments_survive_an_emulator_restart(tmp_path: Any) -> None:
         names = [d.name for d in mgmt(again).deployments.list(DEFAULT_RESOURCE_GROUP, DEFAULT_ACCOUNT_NAME, **HTTP)]
         assert names == ["kept"]
         assert list(mgmt(again).accounts.list(**HTTP))[0].properties.endpoint == again.azure_endpoint + "/"
+
+
+def test_a_deployment_answers_chat_under_its_name_on_every_style(live: EmulatorServer) -> None:
+    """Dated Azure: /openai/deployments/<name>/chat/completions; v1 and the demo's /v1: model=<name>."""
+    from openai import OpenAI
+
+    job = succeeded_azure_job(live)
+    mgmt(live).deployments.begin_create_or_update(DEFAULT_RESOURCE_GROUP, DEFAULT_ACCOUNT_NAME, "chatty",
+                                                  body(job.fine_tuned_model), **HTTP).result(timeout=20)
+    messages = [{"role": "system", "content": "Answer cat or dog."}, {"role": "user", "content": "Which?"}]
+    dated = AzureOpenAI(azure_endpoint=live.azure_endpoint, api_version=AZURE_VERSION, api_key="k", max_retries=0)
+    assert dated.chat.completions.create(model="chatty", messages=messages).choices[0].message.content
+    for base in (live.azure_v1_base_url, live.base_url):
+        client = OpenAI(base_url=base, api_key="k", max_retries=0)
+        assert client.chat.completions.create(model="chatty", messages=messages).choices[0].message.content

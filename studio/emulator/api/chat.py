@@ -210,6 +210,10 @@ def _resolve(state: EmulatorState, target: str, style: ApiStyle, now: float) -> 
                            code="DeploymentNotFound")
     else:
         model = target
+        # The demo (OpenAI style) deploys through the emulated Resource Manager on the same emulator:
+        # there a deployment name is called as `model` (the studio's Try it / evaluation of a deployment).
+        if resolve_model(state, target, now) is None:
+            model = state.deployed_model(target, now) or target
     found = resolve_model(state, model, now)
     if found is None:
         if style.is_azure:  # a deployment of a model that no longer exists

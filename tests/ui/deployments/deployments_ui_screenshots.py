@@ -1,6 +1,6 @@
 """Make the deployment screenshots in docs/screenshots from a real run against the emulator.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" python3 tests/ui/deployments/deployments_ui_screenshots.py docs/screenshots
+    QT_QPA_PLATFORM=offscreen python3 tests/ui/deployments/deployments_ui_screenshots.py docs/screenshots
 
 Not a test (pytest collects only test_*.py): it trains a small job on a local emulator, deploys its
 model through the emulated Resource Manager with the real management SDK, and photographs the real
@@ -21,6 +21,7 @@ TMP = Path(tempfile.mkdtemp(prefix="deploy-shots-"))
 for var, sub in (("HOME", "home"), ("XDG_CONFIG_HOME", "home/.config"), ("XDG_DATA_HOME", "home/.local/share"),
                  ("XDG_CACHE_HOME", "home/.cache")):
     os.environ[var] = str(TMP / sub)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "service"))
