@@ -102,11 +102,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _export_flags(p: argparse.ArgumentParser, seed_flags: tuple[str, ...] = ("--split-seed",)) -> None:
     p.add_argument("--detail", choices=("low", "high", "auto"), default="low")
-    p.add_argument("--val", type=float, default=0.1, metavar="FRACTION", help="validation fraction (default 0.1)")
-    p.add_argument("--test", type=float, default=0.0, metavar="FRACTION", help="held-out test fraction, never uploaded")
+    p.add_argument("--val", type=float, default=None, metavar="FRACTION",
+                   help="validation fraction; stored in the project (default: the project's, 0.1 at first)")
+    p.add_argument("--test", type=float, default=None, metavar="FRACTION",
+                   help="held-out test fraction, never uploaded; stored (default: the project's, 0.1 at first)")
     p.add_argument(*seed_flags, dest="split_seed", type=int, default=42,
                    help="seed of the train/validation/test split (default 42)")
     p.add_argument("--fix", action="store_true", help="include flagged images as repaired copies instead of leaving them out")
+    p.add_argument("--drop-exact-duplicates", action="store_true",
+                   help="leave out byte-identical copies of an image (one of them is kept)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes encoding images (default: one per core; 0 = none, encode in this process)")
 
@@ -126,6 +130,7 @@ def _export_options(args: argparse.Namespace, **extra: Any) -> dict:
         "test_fraction": args.test,
         "seed": args.split_seed,
         "fix": args.fix,
+        "drop_exact_duplicates": args.drop_exact_duplicates,
         "workers": args.workers,
     } | extra
 

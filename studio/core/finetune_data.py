@@ -130,7 +130,7 @@ def imbalance_warning(per_class: dict[str, int], ratio: float = IMBALANCE_RATIO)
 
 def dataset_summary(store: Any, options: ExportOptions, status: Any | None = None) -> DatasetSummary:
     """Counts per class and split, flagged images and their fate, and warnings, for `options`."""
-    names, items = project_items(store)
+    names, items = project_items(store, options)
     plan = plan_export(items, names, options)
     per_class: dict[str, dict[str, int]] = {n: dict.fromkeys(SPLITS, 0) for n in plan.class_names}
     for example in plan.examples:
@@ -191,7 +191,7 @@ class PreviewImage:
 
 def preview_image(store: Any, options: ExportOptions, index: int = 0) -> PreviewImage | None:
     """Encode the `index`-th training example's image (wrapping around); None when there is none."""
-    names, items = project_items(store)
+    names, items = project_items(store, options)
     plan = plan_export(items, names, options)
     train = [ex for ex in plan.examples if ex.split is SPLIT_ORDER[0]]
     if not train:

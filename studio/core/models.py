@@ -37,6 +37,8 @@ class Verdict(str, Enum):
 
 
 FLAG_REASONS: tuple[Verdict, ...] = tuple(v for v in Verdict if v.flagged)
+# Verdicts no repair can turn into a usable image (the export leaves them out even when fixing).
+NEVER_FIXABLE: frozenset[Verdict] = frozenset({Verdict.CORRUPT, Verdict.BOMB, Verdict.UNREADABLE})
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,8 +81,10 @@ def test_failed_submission_says_how_to_resume(emulator, project_path, capsys, mo
 def test_export_and_estimate_commands(project_path, tmp_path, capsys):
     code, out, _ = run(["export", project_path, tmp_path / "out", "--val", 0.2, "--seed", 3, "--workers", 0, "--json"], capsys)
     report = json.loads(out)
-    assert code == 0 and report["examples"]["train"] + report["examples"]["validation"] == 20
+    assert code == 0 and report["examples"]["train"] + report["examples"]["validation"] + report["examples"]["test"] == 20
+    assert report["examples"]["test"] > 0  # the project's stored 10 % test split, written locally
     assert (tmp_path / "out" / "train.jsonl").is_file() and (tmp_path / "out" / "manifest.jsonl").is_file()
+    assert (tmp_path / "out" / "test.jsonl").is_file()
     code, out, _ = run(["estimate", project_path, "--epochs", 3, "--price-per-million", 25], capsys)
     assert code == 0 and "billed training tokens" in out and "estimated cost: $" in out
 

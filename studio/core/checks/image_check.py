@@ -3,7 +3,8 @@
 `check_header` reads only the file's header (format, mode, dimensions, frames): it is what a scan runs
 on every new file, so it must stay close to the cost of a bare `Image.open`. `check_deep` decodes the
 pixels to catch what a header cannot show (truncation, bad checksums, broken compressed data) and,
-because decoding is the expensive part, makes the thumbnail from the same decode pass.
+because decoding is the expensive part, makes the thumbnail and the perceptual hash (for duplicate
+finding, `studio.core.curation.perceptual_hash`) from the same decode pass.
 
 Both must survive any input: every failure becomes a verdict, never an exception. Decompression bombs
 are recognised from the declared dimensions and never decoded. Pillow's globals
@@ -23,6 +24,7 @@ from typing import IO, cast
 
 from PIL import Image, ImageFile, ImageOps
 
+from studio.core.curation.perceptual_hash import hash_of_decoded
 from studio.core.checks.rules import is_bomb, judge, verdict_message
 from studio.core.models import CheckResult, Verdict
 
@@ -290,35 +292,40 @@ def check_deep(path: Path, thumb_size: int | None = None) -> tuple[CheckResult, 
     ignores the checksums of image data. The thumbnail is RGB or RGBA, its long side at most
     `thumb_size`, with the EXIF orientation applied. It is None when the image did not decode.
     """
-    result, thumb, _data = _deep(path, thumb_size)
+    result, thumb, _data, _phash = _deep(path, thumb_size)
     return result, thumb
 
 
-def _deep(path: Path, thumb_size: int | None) -> tuple[CheckResult, Image.Image | None, bytes | None]:
-    """`check_deep`, also returning the file's bytes (when read into memory) for fingerprinting."""
+def _deep(
+    path: Path, thumb_size: int | None
+) -> tuple[CheckResult, Image.Image | None, bytes | None, int | None]:
+    """`check_deep`, also returning the file's bytes (when read into memory) for fingerprinting and
+    the perceptual hash of the decoded image (None when it did not decode)."""
     size = 0
     try:
         size = os.stat(path).st_size
         if size == 0:
-            return _deep_stage(_corrupt(0, None, "empty file")), None, b""
+            return _deep_stage(_corrupt(0, None, "empty file")), None, b"", None
         if size <= _IN_MEMORY_LIMIT:
             with open(path, "rb") as f:
                 data = f.read()
-            return (*_deep_from(io.BytesIO(data), len(data), _ext(path), thumb_size), data)
+            result, thumb, phash = _deep_from(io.BytesIO(data), len(data), _ext(path), thumb_size)
+            return result, thumb, data, phash
         with open(path, "rb") as f:
-            return (*_deep_from(f, size, _ext(path), thumb_size), None)
+            result, thumb, phash = _deep_from(f, size, _ext(path), thumb_size)
+            return result, thumb, None, phash
     except MemoryError:
-        return _deep_stage(_corrupt(size, None, "not enough memory to read it")), None, None
+        return _deep_stage(_corrupt(size, None, "not enough memory to read it")), None, None, None
     except OSError as e:
-        return _deep_stage(_unreadable(e, size)), None, None
+        return _deep_stage(_unreadable(e, size)), None, None, None
 
 
 def _deep_from(
     fp: IO[bytes], size: int, ext: str, thumb_size: int | None
-) -> tuple[CheckResult, Image.Image | None]:
+) -> tuple[CheckResult, Image.Image | None, int | None]:
     header, im = _probe(fp, size, ext)
     if im is None:
-        return _deep_stage(header), None
+        return _deep_stage(header), None, None
     try:
         if header.format == "PNG":
             fp.seek(0)
@@ -333,10 +340,11 @@ def _deep_from(
             raise OSError("image file is truncated")
     except Exception as e:  # noqa: BLE001 - MemoryError, DecompressionBombWarning, OSError, ...
         im.close()
-        return _deep_stage(_corrupt(size, header.format, _short(e), header)), None
+        return _deep_stage(_corrupt(size, header.format, _short(e), header)), None, None
+    phash = hash_of_decoded(im)  # before the thumbnail, which shrinks `im` in place
     thumb = _thumbnail(im, thumb_size) if thumb_size else None
     im.close()
-    return _deep_stage(header), thumb
+    return _deep_stage(header), thumb, phash
 
 
 def _verify_png_chunks(fp: IO[bytes]) -> None:

@@ -67,6 +67,7 @@ class DeepOutcome:
     result: CheckResult
     thumb_path: Path | None = None
     fingerprint: str | None = None
+    phash: int | None = None  # perceptual hash of the decoded image (studio.core.curation)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -116,14 +117,14 @@ def header_worker(paths: Sequence[str], with_fingerprint: bool) -> list[tuple[_P
 
 def deep_worker(
     path: str, thumb_name: str, thumb_size: int | None, thumb_dir: str | None, with_fingerprint: bool
-) -> list[tuple[_Packed, str | None, str | None]]:
+) -> list[tuple[_Packed, str | None, str | None, int | None]]:
     make_thumb = thumb_size if thumb_dir else None
-    result, thumb, data = _deep(Path(path), make_thumb)
+    result, thumb, data, phash = _deep(Path(path), make_thumb)
     thumb_path = _save_thumbnail(thumb, Path(thumb_dir), thumb_name) if thumb is not None and thumb_dir else None
     fp = None
     if with_fingerprint and result.verdict is not Verdict.UNREADABLE:
         fp = fingerprint_bytes(data) if data is not None else _safe_fingerprint(path, result.bytes)
-    return [(_pack(result), thumb_path, fp)]
+    return [(_pack(result), thumb_path, fp, phash)]
 
 
 def _safe_fingerprint(path: str | Path, size: int) -> str | None:
@@ -263,11 +264,11 @@ class CheckPool:
         done = 0
         for task, outcome in stream:
             if isinstance(outcome, _Failure):
-                result, thumb, fp = _failed(outcome.reason, task.path, stage="deep"), None, None
+                result, thumb, fp, phash = _failed(outcome.reason, task.path, stage="deep"), None, None, None
             else:
-                result, thumb, fp = _unpack(outcome[0]), outcome[1], outcome[2]
+                result, thumb, fp, phash = _unpack(outcome[0]), outcome[1], outcome[2], outcome[3]
             done += 1
-            yield DeepOutcome(task.key, task.path, result, Path(thumb) if thumb else None, fp)
+            yield DeepOutcome(task.key, task.path, result, Path(thumb) if thumb else None, fp, phash)
             _report(progress, done, total)
 
     # -- machinery --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Dataset export: labeled images -> chat-format JSONL the fine-tuning service accepts.
 
-Modules: `prompts` (system/instruction texts), `split` (stable train/validation/test), `plan` (what
-goes where), `image_encoding` (image -> data URI bytes), `token_estimate` + `pricing` (cost before
+Modules: `prompts` (system/instruction texts), `plan` (what goes where, in the stored splits of
+`studio.core.splits`), `image_encoding` (image -> data URI bytes), `token_estimate` + `pricing` (cost before
 upload), `dataset_limits` (service limits), `jsonl_writer` (+ `manifest`), `jsonl_validator`
 (independent checker), `project_export` (the same, straight from a ProjectStore).
 """

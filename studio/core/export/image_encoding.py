@@ -29,11 +29,10 @@ from PIL import Image, ImageOps
 
 from studio.core.export.token_estimate import DETAILS, high_detail_size
 from studio.core.checks.rules import MAX_IMAGE_BYTES, judge, verdict_message
-from studio.core.models import Verdict
+from studio.core.models import NEVER_FIXABLE, Verdict
 
 LOW_DETAIL_PX = 512
 MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-NEVER_FIXABLE = frozenset({Verdict.CORRUPT, Verdict.BOMB, Verdict.UNREADABLE})
 _HIGH_BIT_MODES = frozenset({"I", "F", "I;16", "I;16B", "I;16L", "I;16N"})
 _ALPHA_MODES = frozenset({"RGBA", "LA", "La", "PA", "RGBa"})
 _MAX_SHRINK_ROUNDS = 8

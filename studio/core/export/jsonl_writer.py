@@ -48,7 +48,7 @@ from studio.core.export.manifest import MANIFEST_NAME, ManifestEntry, write_entr
 from studio.core.export.plan import SPLIT_ORDER, ExportPlan, PlannedExample, plan_export
 from studio.core.export.prompts import Prompts
 from studio.core.export.records import ExportItem, ExportOptions, ExportReport, SkippedImage
-from studio.core.export.split import Split
+from studio.core.splits.quotas import Split
 from studio.core.export.token_estimate import TokenTally, example_text_tokens
 from studio.core.tasks import CancelToken, ProgressFn, no_progress
 
@@ -244,7 +244,7 @@ class _Session:
         examples = {s.value: self.lines[s] for s in self.splits}
         per_class_total = {c: sum(v.values()) for c, v in self.per_class.items()}
         warnings = check_example_counts(examples, per_class_total, self.limits)
-        if self.options.val_fraction > 0 and examples.get("validation", 0) == 0:
+        if (self.options.val_fraction or 0) > 0 and examples.get("validation", 0) == 0:
             warnings.append("No validation examples: the validation fraction is too small for this dataset.")
         if self.skipped:
             warnings.append(
@@ -310,6 +310,7 @@ def _options_dict(options: ExportOptions) -> dict:
         "test_fraction": options.test_fraction,
         "seed": options.seed,
         "fix": options.fix,
+        "drop_exact_duplicates": options.drop_exact_duplicates,
         "azure_bom": options.azure_bom,
         "downscale": options.downscale,
         "jpeg_quality": options.jpeg_quality,

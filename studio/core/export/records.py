@@ -11,6 +11,7 @@ from pathlib import Path
 
 from studio.core.export.token_estimate import Estimate
 from studio.core.models import Verdict
+from studio.core.splits.quotas import Split
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class ExportItem:
     width: int | None = None
     height: int | None = None
     bytes: int | None = None
+    split: Split | None = None  # the project's stored split (project_items fills it in)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +43,11 @@ class ExportOptions:
     """
 
     detail: str = "low"
-    val_fraction: float = 0.1
-    test_fraction: float = 0.0
+    val_fraction: float | None = None  # None: the project's stored fraction (default 0.1)
+    test_fraction: float | None = None  # None: the project's stored fraction (default 0.1)
     seed: int = 42
     fix: bool = False
+    drop_exact_duplicates: bool = False  # leave out byte-identical copies (the first by path is kept)
     azure_bom: bool = False
     system_prompt: str | None = None
     instruction: str | None = None

@@ -27,6 +27,7 @@ from studio.core.errors import StudioError
 from studio.core.scan.fingerprint import fingerprint
 from studio.core.scan.folder_walk import WalkedFile, walk_files, walk_images
 from studio.core.models import CheckResult, FileEntry
+from studio.core.store.splits import SplitRepository
 from studio.core.store.project_store import FileRecord, KnownFile, ProjectStore
 from studio.core.tasks import CancelToken, ProgressCallable, no_progress
 
@@ -263,19 +264,27 @@ def _scan(
         DeepTask(str(i), e.abs_path, thumb_key(i) if make_thumbs else None) for i, e in deep_entries.items()
     ]
     deep_writer = _Writer(store, on_batch)
+    hashes = SplitRepository(store)
+    pending_hashes: list[tuple[int, int | None]] = []
     total = len(tasks)
     for done, deep_outcome in enumerate(
         pool.deep(tasks, thumb_size=thumb_size, thumb_dir=thumb_dir, with_fingerprint=True, cancel=cancel),
         1,
     ):
-        e = deep_entries[int(deep_outcome.key)]
+        image_id = int(deep_outcome.key)
+        e = deep_entries[image_id]
         deep_writer.add(
             e.root_id, FileRecord(e.rel_path, e.size, e.mtime_ns, deep_outcome.fingerprint, deep_outcome.result)
         )
+        pending_hashes.append((image_id, deep_outcome.phash))
+        if len(pending_hashes) >= 500:
+            hashes.record_hashes(pending_hashes)
+            pending_hashes.clear()
         _count(flagged, deep_outcome.result)
         report.deep_checked = done
         say(done, total, "Checking images in depth")
     deep_writer.flush()
+    hashes.record_hashes(pending_hashes)
     report.flagged = dict(flagged)
 
 

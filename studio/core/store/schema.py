@@ -137,8 +137,17 @@ _V2 = [
 ]
 
 # Versions 3-7 are this round's features; each list is owned by one feature and filled in by it.
-# Version 3: stored train / validation / test splits.
-_V3: list[str] = []
+# Version 3: stored train / validation / test splits (owned by core/splits).
+# Keyed by the image's identity (content fingerprint, or root-relative path when it has none) rather
+# than its row id, so a split survives rescans, moves, renames and removal-then-re-adding, and
+# byte-identical copies share one split by construction.
+_V3: list[str] = [
+    """CREATE TABLE splits (
+        identity TEXT PRIMARY KEY,
+        split TEXT NOT NULL CHECK (split IN ('train', 'validation', 'test')),
+        assigned_at REAL NOT NULL
+    )""",
+]
 # Version 4: evaluation runs and their stored answers (owned by core/evaluation).
 # An answer row is written the moment it arrives, so a stopped run resumes without paying twice;
 # `predicted_class_id` NULL = unparseable (or refused: `error`). Labels are NOT copied: metrics use
@@ -204,8 +213,16 @@ _V5: list[str] = [
 ]
 # Version 6: moderation-skip predictions (face / person) and the user's overrides.
 _V6: list[str] = []
-# Version 7: perceptual hashes and duplicate decisions.
-_V7: list[str] = []
+# Version 7: perceptual hashes and duplicate decisions (owned by core/curation duplicates).
+# `phash` is the 64-bit dHash as a signed integer (SQLite's INTEGER), NULL until the deep check ran.
+# `duplicate_ignored` holds images the user declared "not a duplicate": grouping leaves them alone.
+_V7: list[str] = [
+    "ALTER TABLE images ADD COLUMN phash INTEGER",
+    """CREATE TABLE duplicate_ignored (
+        identity TEXT PRIMARY KEY,
+        at REAL NOT NULL
+    )""",
+]
 
 MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 SCHEMA_VERSION = len(MIGRATIONS)

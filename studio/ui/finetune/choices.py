@@ -21,7 +21,8 @@ AUTO = "auto"
 @dataclass
 class FinetuneChoices:
     fix: bool = False
-    val_fraction: float = 0.1
+    val_fraction: float | None = None  # None: the project's stored split fractions
+    test_fraction: float | None = None
     detail: str = "low"
     system: str = ""
     instruction: str = ""
@@ -39,6 +40,7 @@ class FinetuneChoices:
         values: dict[str, Any] = {
             "detail": self.detail,
             "val_fraction": self.val_fraction,
+            "test_fraction": self.test_fraction,
             "fix": self.fix,
             "system_prompt": self.system or None,
             "instruction": self.instruction or None,
@@ -57,6 +59,7 @@ class FinetuneChoices:
         export = {
             "detail": self.detail,
             "val_fraction": self.val_fraction,
+            "test_fraction": self.test_fraction,
             "fix": self.fix,
             "azure_bom": is_azure,
             **self.export_extra,

@@ -33,7 +33,12 @@ def test_flagged_images_show_their_fate_and_fix_changes_it(qtbot, tmp_path, make
              for r in range(page.flag_table.rowCount())}
     assert fates["Unsupported colour mode"] == ("2", "left out (turn on Fix to include a repaired copy)")
     assert fates["Damaged file"][1] == "left out (cannot be repaired)"
-    assert page.summary.totals["train"] + page.summary.totals["validation"] == 23
+    assert sum(page.summary.totals.values()) == 23
+    # The stored 10 % test share: per class, exactly as the split rules say (12 -> 10/1/1, 2 -> 2/0/0;
+    # circle lost its two grey PNGs to the export, not to the split).
+    assert {page.class_table.item(r, 0).text(): page.class_table.item(r, 3).text()
+            for r in range(page.class_table.rowCount() - 1)} == {"circle": "1", "square": "1", "star": "0"}
+    assert "test images stay here" in page.status_label.text()
     warnings = page.warning_label.text()
     assert "star (2)" in warnings  # a class under 10 images
     assert "very unbalanced" in warnings

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from studio.core.export.prompts import SETTING_SYSTEM
+from studio.core.splits.project_splits import split_settings
 from studio.core.store.project_store import ProjectStore
 from finetune_ui_helpers import open_wizard
 
@@ -25,10 +26,13 @@ def test_wizard_submits_one_job(qtbot, emulator, project_path, openai_profile, m
     qtbot.waitUntil(page.isComplete, timeout=5000)
     table = page.class_table
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["circle", "square", "All classes"]
-    assert table.item(2, 3).text() == "16"
+    assert table.item(2, 4).text() == "16"
+    assert table.item(2, 3).text() == "2"  # the project's 10 % test share: 8 -> 7/0/1 per class
     assert "50" in page.warning_label.text()
     page.val_spin.setValue(25)
-    qtbot.waitUntil(lambda: page.summary is not None and page.summary.totals["validation"] == 3, timeout=5000)
+    page.test_spin.setValue(0)
+    qtbot.waitUntil(lambda: page.summary is not None and page.summary.totals["validation"] == 4
+                    and page.summary.totals["test"] == 0, timeout=5000)
     click(qtbot, wizard, QWizard.WizardButton.NextButton)
 
     # 2. prompts: the preview is the real example, and follows the typed system message
@@ -53,7 +57,7 @@ def test_wizard_submits_one_job(qtbot, emulator, project_path, openai_profile, m
     # 4. estimate, then Submit
     estimate = wizard.estimate_page
     qtbot.waitUntil(estimate.isComplete, timeout=5000)
-    assert estimate.fields["examples"].text() == "13 / 3"
+    assert estimate.fields["examples"].text() == "12 / 4"  # 8 per class at 25 %: exactly 6 / 2
     assert estimate.fields["cost"].text().startswith("$")
     with qtbot.waitSignal(wizard.job_created, timeout=20_000) as created:
         click(qtbot, wizard, QWizard.WizardButton.CommitButton)
@@ -70,6 +74,8 @@ def test_wizard_submits_one_job(qtbot, emulator, project_path, openai_profile, m
         (submission,) = store.jobs.list_submissions()
         assert submission.job_id == job_id
         assert submission.params["n_epochs"] == 2
+        assert submission.params["export"]["val_fraction"] == 0.25
+        assert split_settings(store).test_fraction == 0.0  # submitting stored the chosen shares
         first = json.loads((__import__("pathlib").Path(submission.export_dir) / "train.jsonl").read_text().splitlines()[0])
     assert first["messages"][0]["content"] == "Sort shapes into circle, square."
 

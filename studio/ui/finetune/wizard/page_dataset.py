@@ -1,5 +1,9 @@
 """Wizard step 1: what goes into the dataset, what is left out, and what could go wrong.
 
+The table shows per class how many images train, validate and are held out for testing, in the
+project's stored splits (`studio.core.splits`); turning a share previews the change (only as many
+images as needed move) and submitting stores it. The test split is never uploaded.
+
 Counts come from the export's own plan (see `finetune_project_data.dataset_summary`) computed on a
 worker thread, so what this page promises is what the export writes. Flagged images are listed by
 reason with their fate, and the "Fix" switch shows at once which of them would go in as repaired
@@ -27,6 +31,7 @@ from PySide6.QtWidgets import (
 from studio.ui.finetune.choices import FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
 from studio.core.finetune_data import DatasetSummary, dataset_summary
+from studio.core.splits.project_splits import split_settings
 from studio.ui.common.tasks import BackgroundTask
 from studio.ui.app.theme import VERDICT_TITLE
 
@@ -70,22 +75,37 @@ class DatasetPage(QWizardPage):
         self.summary: DatasetSummary | None = None
         self._task: BackgroundTask | None = None
         self.setTitle("Dataset")
-        self.setSubTitle("The labeled images that will be uploaded, split into training and validation.")
+        self.setSubTitle("The labeled images: training and validation are uploaded; the test images stay "
+                         "here, held out to evaluate the base and the tuned model on.")
 
+        stored = split_settings(controller.session)
+        if choices.val_fraction is None:
+            choices.val_fraction = stored.val_fraction
+        if choices.test_fraction is None:
+            choices.test_fraction = stored.test_fraction
         self.val_spin = QSpinBox()
         self.val_spin.setRange(0, 50)
         self.val_spin.setSuffix(" %")
         self.val_spin.setValue(round(choices.val_fraction * 100))
         self.val_spin.setToolTip("Share of each class kept for validation (the service reports validation loss "
-                                 "and accuracy on it). The same image always lands in the same split.")
+                                 "and accuracy on it). Each image keeps its split from one export to the next.")
+        self.test_spin = QSpinBox()
+        self.test_spin.setRange(0, 50)
+        self.test_spin.setSuffix(" %")
+        self.test_spin.setValue(round(choices.test_fraction * 100))
+        self.test_spin.setToolTip("Share of each class held out for testing: never uploaded, used by Evaluate to "
+                                  "compare models. Test images stay in the test split unless you lower this share.")
         self.fix_box = QCheckBox("Fix flagged images where possible (a repaired copy is uploaded; originals are never changed)")
         self.fix_box.setChecked(choices.fix)
         options = QHBoxLayout()
         options.addWidget(QLabel("Validation share:"))
         options.addWidget(self.val_spin)
+        options.addSpacing(16)
+        options.addWidget(QLabel("Test share:"))
+        options.addWidget(self.test_spin)
         options.addStretch(1)
 
-        self.class_table = _table(["Class", "Training", "Validation", "Total"])
+        self.class_table = _table(["Class", "Training", "Validation", "Test (kept here)", "Total"])
         self.class_table.horizontalHeader().setStretchLastSection(False)
         self.class_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.flag_table = _table(["Flagged for", "Images", "What happens"])
@@ -114,6 +134,7 @@ class DatasetPage(QWizardPage):
         self._debounce.setInterval(150)
         self._debounce.timeout.connect(self.recompute)
         self.val_spin.valueChanged.connect(self._options_changed)
+        self.test_spin.valueChanged.connect(self._options_changed)
         self.fix_box.toggled.connect(self._options_changed)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
@@ -121,6 +142,7 @@ class DatasetPage(QWizardPage):
 
     def _options_changed(self) -> None:
         self.choices.val_fraction = self.val_spin.value() / 100
+        self.choices.test_fraction = self.test_spin.value() / 100
         self.choices.fix = self.fix_box.isChecked()
         self._debounce.start()
 
@@ -160,12 +182,14 @@ class DatasetPage(QWizardPage):
             self.class_table.setItem(r, 0, _cell(counts.name))
             self.class_table.setItem(r, 1, _cell(str(counts.per_split.get("train", 0)), True))
             self.class_table.setItem(r, 2, _cell(str(counts.per_split.get("validation", 0)), True))
-            self.class_table.setItem(r, 3, _cell(str(counts.total), True))
+            self.class_table.setItem(r, 3, _cell(str(counts.per_split.get("test", 0)), True))
+            self.class_table.setItem(r, 4, _cell(str(counts.total), True))
         last = len(rows)
         self.class_table.setItem(last, 0, _cell("All classes", bold=True))
         self.class_table.setItem(last, 1, _cell(str(summary.totals.get("train", 0)), True, True))
         self.class_table.setItem(last, 2, _cell(str(summary.totals.get("validation", 0)), True, True))
-        self.class_table.setItem(last, 3, _cell(str(summary.examples), True, True))
+        self.class_table.setItem(last, 3, _cell(str(summary.totals.get("test", 0)), True, True))
+        self.class_table.setItem(last, 4, _cell(str(summary.examples), True, True))
         fit_height(self.class_table)
 
         self.flag_table.setRowCount(len(summary.flagged))
@@ -188,7 +212,9 @@ class DatasetPage(QWizardPage):
         lines += [f"<p style='color:#b26a00'>\u26a0 {w}</p>" for w in summary.warnings]
         self.warning_label.setText("".join(lines))
         self.warning_label.setVisible(bool(lines))
-        self.status_label.setText(f"{summary.examples} examples will be uploaded.")
+        uploaded = summary.totals.get("train", 0) + summary.totals.get("validation", 0)
+        held_out = summary.totals.get("test", 0)
+        self.status_label.setText(f"{uploaded} examples will be uploaded; {held_out} test images stay here.")
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
