@@ -51,6 +51,8 @@ class JsonClient:
         return self._client
 
     def __getattr__(self, name: str) -> Any:
+        if name == "with_raw_response":  # `client.x.with_raw_response.y(...)` reads as with the SDK itself
+            return self._node
         return JsonClient(self._client, getattr(self._node, name))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
