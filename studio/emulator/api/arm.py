@@ -56,7 +56,8 @@ class ArmError(ApiError):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(status, message, code=code, headers=headers)
 
-    def body(self) -> dict[str, Any]:
+    def body(self, style: str | None = None) -> dict[str, Any]:
+        """ARM has one error shape whatever the caller's style."""
         return {"error": {"code": self.code, "message": self.message}}
 
 
