@@ -15,18 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from studio.cli.common import add_service_flags, credentials_for, open_project, print_json, profile_from_args, stderr_progress
 from studio.core.errors import StudioError
 
 
 def _service_flags(p: argparse.ArgumentParser) -> None:
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--base-url", metavar="URL", help="OpenAI (or compatible) base URL")
-    where.add_argument("--azure-endpoint", metavar="URL", help="Azure OpenAI resource endpoint (dated API)")
-    where.add_argument("--azure-v1", metavar="URL", help="Azure OpenAI resource endpoint, v1 API")
-    where.add_argument("--demo", action="store_true", help="the local demo service (no account needed)")
-    p.add_argument("--api-version", default=None, help="with --azure-endpoint (default 2025-04-01-preview)")
-    p.add_argument("--entra", choices=("default", "browser", "device-code"),
-                   help="Azure: sign in with Microsoft Entra ID (needed to manage deployments)")
+    add_service_flags(p)
     p.add_argument("--subscription", help="Azure subscription id of the resource (found from the endpoint if omitted)")
     p.add_argument("--resource-group", help="resource group of the Azure OpenAI resource")
     p.add_argument("--account", help="name of the Azure OpenAI resource in Resource Manager")
@@ -75,9 +69,7 @@ def register(sub: Any) -> None:
 def _profile(args: argparse.Namespace, store: Any) -> Any:
     from dataclasses import replace
 
-    from studio.cli.service_commands import _profile_from_args
-
-    profile = _profile_from_args(args, store)
+    profile = profile_from_args(args, store)
     changes = {k: v for k, v in (("subscription_id", args.subscription), ("resource_group", args.resource_group),
                                  ("account_name", args.account), ("management_endpoint", args.management_endpoint)) if v}
     return replace(profile, **changes) if changes else profile
@@ -100,23 +92,15 @@ def _row(info: Any, now: float) -> dict[str, Any]:
     }
 
 
-def _print_json(data: Any) -> None:
-    from studio.cli.project_commands import _print_json as print_json
-
-    print_json(data)
-
-
 # -- commands -----------------------------------------------------------------------------------------
 
 
 def cmd_deployments(args: argparse.Namespace) -> int:
-    from studio.core.store.project_store import ProjectStore
-
-    with ProjectStore.open(args.project) as store:
+    with open_project(args.project) as store:
         infos = _manager(args, store).list()
     now = time.time()
     if args.json:
-        _print_json({"deployments": [_row(i, now) for i in infos]})
+        print_json({"deployments": [_row(i, now) for i in infos]})
         return 0
     if not infos:
         print("No deployments on this resource. Deploy a finished job's model with: studio-cli deploy PROJECT MODEL")
@@ -131,13 +115,11 @@ def cmd_deployments(args: argparse.Namespace) -> int:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from studio.cli.project_commands import stderr_progress
-    from studio.core.store.project_store import ProjectStore
     from studio.service.deployments import DeploymentType, DeployRequest, hosting_price
     from studio.service.deployments.targets import model_source, resolve_model
 
     kind = DeploymentType.parse(args.type)
-    with ProjectStore.open(args.project) as store:
+    with open_project(args.project) as store:
         model = resolve_model(store, args.model)
         job_id, step = model_source(store, model)
         print(f"{kind.label}: {kind.summary}", file=sys.stderr)
@@ -152,17 +134,14 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         info = manager.deploy(DeployRequest(model=model, name=args.name, type=kind, capacity=args.capacity,
                                             job_id=job_id, checkpoint_step=step), progress=stderr_progress("deploy"))
     if args.json:
-        _print_json(_row(info, time.time()))
+        print_json(_row(info, time.time()))
     else:
         print(f"Deployed {info.model} as '{info.name}' ({kind.label}). Try it: studio-cli ask {args.project} IMAGE --deployment {info.name}")
     return 0
 
 
 def cmd_undeploy(args: argparse.Namespace) -> int:
-    from studio.cli.project_commands import stderr_progress
-    from studio.core.store.project_store import ProjectStore
-
-    with ProjectStore.open(args.project) as store:
+    with open_project(args.project) as store:
         manager = _manager(args, store)
         if manager.get(args.name) is None:
             raise StudioError(f"There is no deployment '{args.name}' on this resource (see 'studio-cli deployments').")
@@ -172,21 +151,19 @@ def cmd_undeploy(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from studio.cli.service_commands import _credentials
-    from studio.core.store.project_store import ProjectStore
     from studio.service.deployments import ask_image, project_prompts, supports_deployments
 
     if not args.image.is_file():
         raise StudioError(f"{args.image} is not a file. Give the path of an image.")
-    with ProjectStore.open(args.project, read_only=True) as store:
+    with open_project(args.project, read_only=True) as store:
         profile = _profile(args, store)
         prompts = project_prompts(store)
     if args.model and supports_deployments(profile) and profile.kind != "demo":
         raise StudioError("On Azure a model answers through a deployment: use --deployment NAME (see 'studio-cli deployments').")
     target = args.deployment or args.model
-    answer = ask_image(profile, _credentials(profile), target, args.image, prompts, detail=args.detail)
+    answer = ask_image(profile, credentials_for(profile), target, args.image, prompts, detail=args.detail)
     if args.json:
-        _print_json({"answer": answer.text, "model": answer.model, "served_by": answer.served_by,
+        print_json({"answer": answer.text, "model": answer.model, "served_by": answer.served_by,
                      "prompt_tokens": answer.prompt_tokens, "completion_tokens": answer.completion_tokens,
                      "latency_s": round(answer.latency_s, 3)})
     else:
