@@ -34,9 +34,13 @@ def _bound_in_window(window) -> dict[frozenset[str], list[str]]:
 
 
 def test_every_shortcut_in_the_window_has_its_table_row_and_every_row_is_bound(window):
+    from studio.ui.deployments.integration import install_deployments
+    from studio.ui.evaluation.integration import install_evaluation
     from studio.ui.finetune.integration import install_finetune
 
-    install_finetune(window)  # the features' menus count too
+    finetune = install_finetune(window)  # every feature the app plugs in counts, as in ui/app/main.py
+    install_deployments(window, finetune)
+    install_evaluation(window, finetune)
     rows = {frozenset(_portable(k) for k in row.keys): row.command for row in key_table.KEYS if row.scope == "window"}
     bound = _bound_in_window(window)
     assert bound, "the window binds nothing: the walk is broken"
