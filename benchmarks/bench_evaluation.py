@@ -13,6 +13,7 @@ pool, answers thrown away. The studio side is `service.evaluation.run_evaluation
 real run does: reading the project, encoding each image from its file, parsing each answer, committing
 it to the project file (SQLite, synchronous=FULL) the moment it arrives, and progress callbacks.
 
+The emulator runs in a separate process (as the real service is remote), on the same 2 cores.
 Latency: the emulator answers in about a millisecond, a real service in hundreds; `--latency` adds a
 fixed per-request server delay (the emulator's "slow" fault) so the figure is about overlapping
 requests, as in real use. `--latency 0` measures pure client overhead (the harshest case).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +41,6 @@ from studio.core.export.prompts import Prompts  # noqa: E402
 from studio.core.models import CheckResult, Verdict  # noqa: E402
 from studio.core.store.evaluations import EvaluationRepository  # noqa: E402
 from studio.core.store.project_store import FileRecord, ProjectStore  # noqa: E402
-from studio.emulator import EmulatorServer  # noqa: E402
 from studio.service.clients import make_client  # noqa: E402
 from studio.service.credentials import Credentials  # noqa: E402
 from studio.service.evaluation import create_run, run_evaluation  # noqa: E402
@@ -47,6 +48,19 @@ from studio.service.evaluation.prompting import build_messages  # noqa: E402
 from studio.service.profile import ServiceProfile  # noqa: E402
 
 CLASSES = ("red", "green", "blue")
+# The emulator runs in its own process, as a real service would: its CPU work (decoding each image it
+# is sent) must not compete with the client for one interpreter's lock.
+SERVER = """
+import sys
+from studio.emulator import EmulatorServer
+srv = EmulatorServer(port=0, api_keys=["bench-key"])
+if float(sys.argv[1]) > 0:
+    srv.faults.add("slow", "/chat/completions", times=None, delay=float(sys.argv[1]))
+srv.start()
+print(srv.base_url, flush=True)
+sys.stdin.read()
+srv.stop()
+"""
 KEY = Credentials.from_key("bench-key")
 
 
@@ -112,11 +126,13 @@ def main() -> int:
 
     import scipy.stats  # noqa: F401 - a one-time import the studio pays once per process, not per run
 
-    with tempfile.TemporaryDirectory() as tmp, EmulatorServer(api_keys=["bench-key"]) as srv:
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(args.latency)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=str(Path(__file__).resolve().parents[1]))
+    assert server.stdout is not None and server.stdin is not None
+    base_url = server.stdout.readline().strip()
+    with tempfile.TemporaryDirectory() as tmp:
         path = make_project(Path(tmp), args.images)
-        if args.latency > 0:
-            srv.faults.add("slow", "/chat/completions", times=None, delay=args.latency)
-        profile = ServiceProfile(kind="openai", endpoint=srv.base_url)
+        profile = ServiceProfile(kind="openai", endpoint=base_url)
         studio_times, bare_times = [], []
         with ProjectStore.open(path) as store:
             warm_id = create_run(store, EvalRunSpec(kind="zero_shot", model="gpt-4o-2024-08-06"), profile)
@@ -128,6 +144,8 @@ def main() -> int:
                 t, answered = bare_round(store, profile, args.concurrency, warm_id)
                 assert answered == n
                 bare_times.append(t)
+    server.stdin.close()
+    server.wait(timeout=30)
     s, b = statistics.median(studio_times), statistics.median(bare_times)
     print(f"images per round: {n}, concurrency {args.concurrency}, server latency {args.latency * 1000:.0f} ms, "
           f"{args.rounds} interleaved rounds")

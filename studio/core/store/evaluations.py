@@ -101,15 +101,24 @@ class EvaluationRepository:
     def add_answer(self, answer: EvalAnswer) -> None:
         """Store one answer, committed at once. A second answer for the same image replaces the first
         (only a retried refusal does that; answered images are never asked again)."""
+        self.add_answers([answer])
+
+    def add_answers(self, answers: Sequence[EvalAnswer]) -> None:
+        """Store answers that arrived together in one commit (one disk flush instead of one each)."""
+        if not answers:
+            return
+        now = time.time()
         with self.store._tx():
-            self.conn.execute(
+            self.conn.executemany(
                 f"INSERT OR REPLACE INTO eval_answers ({_ANSWER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    answer.run_id, answer.image_id, answer.answer, answer.predicted_class_id, int(answer.prompt_tokens),
-                    int(answer.completion_tokens), answer.latency_ms, answer.error, answer.answered_at or time.time(),
-                ),
+                [
+                    (a.run_id, a.image_id, a.answer, a.predicted_class_id, int(a.prompt_tokens),
+                     int(a.completion_tokens), a.latency_ms, a.error, a.answered_at or now)
+                    for a in answers
+                ],
             )
-            self.conn.execute("UPDATE eval_runs SET updated_at = ? WHERE id = ?", (time.time(), answer.run_id))
+            for run_id in {a.run_id for a in answers}:
+                self.conn.execute("UPDATE eval_runs SET updated_at = ? WHERE id = ?", (now, run_id))
 
     def answers(self, run_id: int) -> list[EvalAnswer]:
         rows = self.conn.execute(

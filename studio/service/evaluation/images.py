@@ -1,9 +1,8 @@
 """Which images a run asks about, and which labeled training images a few-shot prompt shows.
 
-The split comes from ONE adapter, `split_of_images`: the project's stored splits once they exist
-(splits-dups' `studio.core.splits`), until then the export's own hash split with the project's
-fractions, so evaluation and export always agree on which images are held out. The order is the
-export's stable per-image order, so `limit=N` takes the same N images every time, classes mixed.
+The split is the project's stored split (`studio.core.splits`, through the export's `project_items`),
+the same one export and submit use, so a test image is never one the model was trained on. The order
+is the export's stable per-image order, so `limit=N` takes the same N images every time, classes mixed.
 """
 
 from __future__ import annotations
@@ -20,11 +19,6 @@ from studio.core.export.records import ExportItem, ExportOptions
 if TYPE_CHECKING:
     from studio.core.store.project_store import ProjectStore
 
-# Project settings the fallback split reads (the wizard's fractions once it stores them).
-SETTING_VAL_FRACTION = "split.val_fraction"
-SETTING_TEST_FRACTION = "split.test_fraction"
-FALLBACK_TEST_FRACTION = 0.2
-
 
 @dataclass(frozen=True, slots=True)
 class RunImages:
@@ -35,12 +29,9 @@ class RunImages:
 
 
 def split_of_images(store: "ProjectStore", detail: str = "low") -> tuple[list[str], dict[int, str], list[ExportItem]]:
-    """(class names, image id -> "train"/"validation"/"test", labeled items in stable order)."""
+    """(class names, image id -> "train"/"validation"/"test", labeled items in the stable order)."""
     names, items = project_items(store)
-    val = float(store.get_setting(SETTING_VAL_FRACTION, 0.1) or 0.0)
-    test = float(store.get_setting(SETTING_TEST_FRACTION, FALLBACK_TEST_FRACTION) or 0.0)
-    options = project_options(store, ExportOptions(detail=detail, val_fraction=val, test_fraction=test, fix=True))
-    plan = plan_export(items, names, options)
+    plan = plan_export(items, names, project_options(store, ExportOptions(detail=detail, fix=True)))
     return plan.class_names, {ex.item.image_id: ex.split.value for ex in plan.examples}, [ex.item for ex in plan.examples]
 
 
