@@ -54,9 +54,11 @@ def _find_work(stores: Any, threshold: int) -> Any:
 
         store = stores.open()
         try:
+            def hashing(done: int, total: int | None, message: str = "") -> None:
+                progress(done, total or -1, "Hashing images")
+
             if not store.read_only:
-                hash_missing(store, lambda done, total, message="": progress(done, total or -1, "Hashing images"),
-                             cancel)
+                hash_missing(store, hashing, cancel)
             groups = find_duplicates(store, threshold)
             ids = [im.image_id for g in groups for im in g.images]
             return groups, SplitRepository(store).hashes(ids)
@@ -280,7 +282,7 @@ class DuplicatesWindow(QWidget):
     def _show_group(self, row: int) -> None:
         while self.cards_layout.count():
             item = self.cards_layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()  # gone now, not at the next event-loop turn
                 widget.setParent(None)
