@@ -6,6 +6,9 @@ import os
 
 # Must be set before any Qt module is imported by a test.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every SDK client the studio builds validates answers against the SDK's types (issue 11): a response
+# shape the SDK rejects fails the test instead of silently reading as None.
+os.environ.setdefault("STUDIO_STRICT_SDK", "1")
 
 import pytest
 

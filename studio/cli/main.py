@@ -12,7 +12,7 @@ import sys
 from typing import NoReturn, Sequence
 
 from studio import __version__
-from studio.cli import duplicates, evaluation, project_commands, service_commands
+from studio.cli import duplicates, evaluation, job_actions, project_commands, service_commands
 from studio.core.errors import StudioError
 from studio.core.tasks import Cancelled
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     project_commands.register(sub)
     service_commands.register(sub)
+    job_actions.register(sub)
     evaluation.register(sub)
     duplicates.register(sub)
     return parser

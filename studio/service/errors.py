@@ -15,13 +15,63 @@ from studio.service.credentials import Credentials, scrub
 from studio.service.profile import ServiceProfile
 
 
-def _server_message(error: openai.APIStatusError) -> str:
+def _error_fields(error: openai.APIStatusError) -> dict:
+    """The inner error object of any style's body [facts §7]: OpenAI {message,type,param,code},
+    Azure dated {code,message,target}, Azure v1 {code,message,param,type}. The SDK hands us either the
+    whole body or its `error` member."""
     body = error.body
     if isinstance(body, dict):
         inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])
+        if isinstance(inner, dict):
+            return inner
+    return {}
+
+
+def _server_message(error: openai.APIStatusError) -> str:
+    inner = _error_fields(error)
+    if inner.get("message"):
+        return str(inner["message"])
     return str(getattr(error, "message", "") or "")
+
+
+# What to do, by the service's error code (OpenAI codes and the dated API's `ErrorCode` list, [facts §7]).
+_WHAT_TO_DO = {
+    "model_not_available": "Choose a base model the service offers for vision fine-tuning (gpt-4o-2024-08-06 or "
+                           "gpt-4.1-2025-04-14) or one of your own fine-tuned models.",
+    "invalid_job_state": "The job is not in a state that allows this right now; wait a moment, refresh the job and try again.",
+    "unexpectedEntityState": "The job is not in a state that allows this right now; wait a moment, refresh the job and try again.",
+    "unknown_parameter": "This API version does not accept a setting the studio sent; choose another API style in the "
+                         "service settings (e.g. the dated Azure API) or leave that setting at its default.",
+    "invalid_file_id": "The uploaded file is gone from the service; retry the submission (the dataset is uploaded again).",
+    "file_not_ready": "The service is still checking the uploaded file; wait a minute and retry the submission.",
+    "invalid_file_format": "Only .jsonl files can be used for fine-tuning; export the dataset again.",
+    "jsonlValidationFailed": "Fix the dataset lines named in the message, then submit again.",
+    "fileImportFailed": "The service could not fetch the file; upload it instead.",
+    "quotaExceeded": "The fine-tuning quota of this resource is used up: wait for running jobs to finish or ask for more quota.",
+    "conflict": "Something changed on the service at the same time; refresh and try again.",
+    "itemDoesAlreadyExist": "It already exists on the service; refresh the list instead of creating it again.",
+    "contentFilter": "The service's content filter refused the data; remove the flagged examples and submit again.",
+    "tooManyRequests": "Wait a minute and retry.",
+}
+# The dated API's codes are coarse (`invalidPayload` for any bad value), so the field decides there.
+_WHAT_TO_DO_BY_FIELD = {
+    "model": _WHAT_TO_DO["model_not_available"],
+    "training_file": "Retry the submission; if it fails again, export and upload the dataset afresh.",
+    "validation_file": "Retry the submission; if it fails again, export and upload the dataset afresh.",
+    "suffix": "Use a shorter model suffix of letters, digits, '-' and '_'.",
+    "trainingType": "Choose the Standard training type, or another tier your resource offers.",
+}
+_DEFAULT_400 = "Check the value named above, change it and try again."
+
+
+def _field_and_hint(error: openai.APIStatusError) -> str:
+    inner = _error_fields(error)
+    field = inner.get("param") or inner.get("target")
+    code = str(inner.get("code") or "")
+    text = f" (field: {field})" if field else ""
+    hint = (_WHAT_TO_DO.get(code) or _WHAT_TO_DO_BY_FIELD.get(str(field or ""))
+            or (_DEFAULT_400 if error.status_code in (400, 422) else ""))
+    return text + (f". {hint}" if hint else "")
 
 
 def _is_entra_failure(error: BaseException) -> bool:
@@ -67,7 +117,7 @@ def describe(error: BaseException, profile: ServiceProfile, action: str = "conta
     elif isinstance(error, openai.InternalServerError):
         text = f"{where} had an internal error ({error.status_code}) while trying to {action}. Retry later."
     elif isinstance(error, openai.APIStatusError):
-        text = f"{where} refused to {action} ({error.status_code}): {_server_message(error)}"
+        text = f"{where} refused to {action} ({error.status_code}): {_server_message(error).rstrip('. ')}{_field_and_hint(error)}"
     elif isinstance(error, ServiceError):
         text = str(error)
     elif _is_entra_failure(error):

@@ -84,7 +84,8 @@ class ServiceProfile:
 
     @property
     def supports_training_type(self) -> bool:
-        return self.is_azure
+        """`trainingType` is documented for the dated Azure API only (api-spec-facts §1)."""
+        return self.kind == "azure"
 
     def resource_endpoint(self) -> str:
         """The Azure resource root, without any /openai/... suffix."""

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from emulator_test_data import AZURE_VERSION, example, jsonl
 from openai import AzureOpenAI, OpenAI
+from wire_client import JsonClient
 
 from studio.emulator import EmulatorServer, ManualClock
 
@@ -27,22 +28,32 @@ def server(clock: ManualClock) -> Iterator[EmulatorServer]:
 
 @pytest.fixture
 def openai_client(server: EmulatorServer) -> OpenAI:
-    return OpenAI(base_url=server.base_url, api_key="test", max_retries=0)
+    return OpenAI(base_url=server.base_url, api_key="test", max_retries=0, _strict_response_validation=True)
+
+
+# OpenAI style: the SDK's own types, strictly validated — a shape they reject fails the test.
+# Azure styles: the SDK (strict) through `with_raw_response`, answers as JSON (see wire_client).
 
 
 @pytest.fixture
-def azure_client(server: EmulatorServer) -> AzureOpenAI:
-    return AzureOpenAI(azure_endpoint=server.azure_endpoint, api_version=AZURE_VERSION, api_key="k", max_retries=0)
+def azure_client(server: EmulatorServer) -> JsonClient:
+    return JsonClient(AzureOpenAI(azure_endpoint=server.azure_endpoint, api_version=AZURE_VERSION, api_key="k", max_retries=0, _strict_response_validation=True))
 
 
 @pytest.fixture
-def azure_ad_client(server: EmulatorServer) -> AzureOpenAI:
-    return AzureOpenAI(azure_endpoint=server.azure_endpoint, api_version=AZURE_VERSION, azure_ad_token_provider=lambda: "tok", max_retries=0)
+def azure_ad_client(server: EmulatorServer) -> JsonClient:
+    return JsonClient(AzureOpenAI(azure_endpoint=server.azure_endpoint, api_version=AZURE_VERSION, azure_ad_token_provider=lambda: "tok", max_retries=0, _strict_response_validation=True))
 
 
 @pytest.fixture
-def azure_v1_client(server: EmulatorServer) -> OpenAI:
-    return OpenAI(base_url=server.azure_v1_base_url, api_key="k", max_retries=0)
+def azure_v1_client(server: EmulatorServer) -> JsonClient:
+    return JsonClient(OpenAI(base_url=server.azure_v1_base_url, api_key="k", max_retries=0, _strict_response_validation=True))
+
+
+@pytest.fixture
+def openai_json(openai_client: OpenAI) -> JsonClient:
+    """The OpenAI-style client for answers the SDK's types leave out (e.g. the documented `paused`)."""
+    return JsonClient(openai_client)
 
 
 @pytest.fixture

@@ -21,11 +21,33 @@ def raw(url: str, headers: dict[str, str] | None = None, method: str = "GET", bo
         return err.code, json.loads(err.read())
 
 
-def assert_error(body: dict, code: str | None = None) -> None:
-    assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}
-    assert body["error"]["message"]
+def assert_error(body: dict, code: str | None = None, style: str = "openai") -> None:
+    """The error body of `style` [facts §7]: OAI {message,type,param,code}; AZD {code,message[,target]};
+    AZ1 {code,message,param,type="error"}."""
+    assert set(body) == {"error"}
+    error = body["error"]
+    if style == "azure_dated":
+        assert {"code", "message"} <= set(error) <= {"code", "message", "target"}
+        assert "param" not in error and "type" not in error
+    elif style == "azure_v1":
+        assert set(error) == {"code", "message", "param", "type"} and error["type"] == "error"
+    else:
+        assert set(error) == {"message", "type", "param", "code"}
+    assert error["message"]
     if code is not None:
-        assert body["error"]["code"] == code
+        assert error["code"] == code
+
+
+def style_of_path(path: str) -> str:
+    return "azure_v1" if path.startswith("/openai/v1/") else "azure_dated" if path.startswith("/openai/") else "openai"
+
+
+# [facts §5 list files] shapes: OAI/AZ1 object, data, first_id, last_id, has_more; AZD object, data only.
+EMPTY_FILE_LIST = {
+    "openai": {"object": "list", "data": [], "has_more": False, "first_id": None, "last_id": None},
+    "azure_dated": {"object": "list", "data": []},
+    "azure_v1": {"object": "list", "data": [], "has_more": False, "first_id": None, "last_id": None},
+}
 
 
 @pytest.mark.parametrize(
@@ -47,20 +69,24 @@ def assert_error(body: dict, code: str | None = None) -> None:
 def test_every_request_needs_the_header_its_style_expects(server, path, headers, expected):
     status, body = raw(server.azure_endpoint + path, headers)
     assert status == expected
+    style = style_of_path(path)
     if expected == 401:
-        assert_error(body)
-        assert body["error"]["code"] in ("missing_api_key", "invalid_api_key")
+        assert_error(body, style=style)
+        expected_codes = ("unauthorized",) if style == "azure_dated" else ("missing_api_key", "invalid_api_key")
+        assert body["error"]["code"] in expected_codes
     else:
-        assert body == {"object": "list", "data": [], "has_more": False}
+        assert body == EMPTY_FILE_LIST[style]
 
 
 def test_azure_dated_urls_need_a_valid_api_version(server):
     status, body = raw(server.azure_endpoint + "/openai/files", {"api-key": "k"})
     assert status == 400
-    assert_error(body, "missing_api_version")
+    assert_error(body, "invalidPayload", style="azure_dated")
+    assert body["error"]["target"] == "api-version" and "api-version=2025-04-01-preview" in body["error"]["message"]
     status, body = raw(server.azure_endpoint + "/openai/files?api-version=latest", {"api-key": "k"})
     assert status == 400
-    assert_error(body, "unsupported_api_version")
+    assert_error(body, "invalidPayload", style="azure_dated")
+    assert "latest" in body["error"]["message"]
 
 
 def test_unknown_urls_and_bad_json_get_the_error_envelope(server):

@@ -118,3 +118,15 @@ def test_dated_azure_has_no_model_level_chat_path(azure_client, server):
     r = httpx.post(f"{server.azure_endpoint}/openai/chat/completions?api-version={AZURE_VERSION}",
                    headers={"api-key": "k"}, json={"model": BASE, "messages": []})
     assert r.status_code == 404
+
+
+def test_azure_answers_carry_content_filter_results_and_openai_ones_do_not(server, azure_client, openai_client):
+    server.state.add_deployment("base", BASE)
+    green = image_data_uri(COLORS["green"])
+    raw = azure_client.chat.completions.with_raw_response.create(
+        model="base", messages=[{"role": "system", "content": SYSTEM}, user(green)], temperature=0).http_response.json()
+    assert raw["prompt_filter_results"][0]["content_filter_results"]["violence"] == {"filtered": False, "severity": "safe"}
+    assert raw["choices"][0]["content_filter_results"]["hate"]["filtered"] is False
+    plain = openai_client.chat.completions.with_raw_response.create(
+        model=BASE, messages=[user(green)], temperature=0).http_response.json()
+    assert "prompt_filter_results" not in plain and "content_filter_results" not in plain["choices"][0]

@@ -91,8 +91,9 @@ def test_list_pages_with_has_more_order_and_purpose(server, openai_client, ten_e
 
 
 def test_list_always_sends_has_more(server, openai_client):
+    """[facts §5 list files] OAI: object, data, first_id, last_id, has_more."""
     response = openai_client.files.with_raw_response.list()
-    assert response.http_response.json() == {"object": "list", "data": [], "has_more": False}
+    assert response.http_response.json() == {"object": "list", "data": [], "has_more": False, "first_id": None, "last_id": None}
 
 
 def test_delete_then_retrieve_is_not_found(openai_client, ten_examples):

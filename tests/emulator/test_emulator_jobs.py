@@ -3,6 +3,7 @@ CSV, listing, model names on OpenAI and Azure, continuous fine-tuning and parame
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import math
@@ -13,6 +14,11 @@ from emulator_test_data import example, jsonl
 
 BASE = "gpt-4o-2024-08-06"
 SYSTEM = "Classify the image. Answer with one label: cat, dog."
+
+
+def results_text(client, file_id: str) -> str:
+    """[facts §5 results base64] the emulator's /v1 serves the results CSV base64-encoded (UNVERIFIED field behaviour)."""
+    return base64.b64decode(client.files.content(file_id).read()).decode()
 
 
 def tokens_per_example() -> int:
@@ -47,7 +53,7 @@ def test_openai_job_walks_through_every_status_to_succeeded(server, openai_clien
     assert done.trained_tokens == tokens_per_example() * 10 * 3
     assert done.finished_at == job.created_at + t.validation_seconds + t.queue_seconds + 30 * t.step_seconds
 
-    rows = list(csv.DictReader(io.StringIO(openai_client.files.content(done.result_files[0]).text)))
+    rows = list(csv.DictReader(io.StringIO(results_text(openai_client, done.result_files[0]))))
     assert list(rows[0]) == ["step", "train_loss", "train_mean_token_accuracy", "valid_loss",
                              "validation_mean_token_accuracy", "full_valid_loss", "full_valid_mean_token_accuracy"]
     assert [int(r["step"]) for r in rows] == list(range(1, 31))
@@ -95,8 +101,7 @@ def test_validation_file_adds_valid_and_full_valid_metrics(server, openai_client
     assert "full_valid_loss" in steps[10] and "full_valid_loss" not in steps[5]
     checkpoint = openai_client.fine_tuning.jobs.checkpoints.list(job.id).data[0]
     assert checkpoint.metrics.full_valid_mean_token_accuracy is not None
-    rows = list(csv.DictReader(io.StringIO(openai_client.files.content(
-        openai_client.fine_tuning.jobs.retrieve(job.id).result_files[0]).text)))
+    rows = list(csv.DictReader(io.StringIO(results_text(openai_client, openai_client.fine_tuning.jobs.retrieve(job.id).result_files[0]))))
     assert rows[4]["validation_mean_token_accuracy"] and not rows[3]["validation_mean_token_accuracy"]
 
 
@@ -108,30 +113,40 @@ def test_same_seed_gives_the_same_curve(server, openai_client, upload_processed,
     assert curves[0] == curves[1] != curves[2]
 
 
-def test_azure_job_pending_then_queued_running_with_azure_names(server, azure_client, upload_processed, ten_examples):
+def test_azure_job_pending_then_running_with_azure_names(server, azure_client, upload_processed, ten_examples):
     file = upload_processed(azure_client, ten_examples)
     job = azure_client.fine_tuning.jobs.create(model="gpt-4.1-2025-04-14", training_file=file.id, extra_body={"trainingType": "developerTier"})
-    assert job.status == "pending" and job.hyperparameters.n_epochs == -1
-    raw = azure_client.fine_tuning.jobs.with_raw_response.retrieve(job.id).http_response.json()
-    assert raw["trainingType"] == "developerTier" and "organization_id" not in raw
+    # [facts §1, §2] dated create: 201 + Location, status pending, -1 for defaults, method {type} only, no metadata
+    assert job.http_status == 201 and job.http_headers["location"].endswith(f"/openai/fine_tuning/jobs/{job.id}?api-version=2025-04-01-preview")
+    assert job.status == "pending" and job.hyperparameters == {"n_epochs": -1, "batch_size": -1, "learning_rate_multiplier": -1}
+    assert job.method == {"type": "supervised"}
+    for absent in ("metadata", "organization_id", "user_provided_suffix", "trainingType", "fine_tuned_model", "finished_at"):
+        assert absent not in job
     server.advance(server.timing.validation_seconds)
-    assert azure_client.fine_tuning.jobs.retrieve(job.id).status == "queued"
+    assert azure_client.fine_tuning.jobs.retrieve(job.id).status == "pending"  # [facts §2] the dated enum has no `queued`
     server.advance(server.timing.queue_seconds + 1.5)
     assert azure_client.fine_tuning.jobs.retrieve(job.id).status == "running"
     server.advance(100)
     done = azure_client.fine_tuning.jobs.retrieve(job.id)
     hex_id = job.id.removeprefix("ftjob-")
     assert done.status == "succeeded" and done.fine_tuned_model == f"gpt-4.1-2025-04-14.ft-{hex_id}"
-    checkpoint = azure_client.fine_tuning.jobs.checkpoints.list(job.id).data[0]
+    page = azure_client.fine_tuning.jobs.checkpoints.list(job.id)
+    assert set(page.keys()) == {"object", "data", "has_more"}  # [facts §4] dated list: no first_id/last_id
+    checkpoint = page.data[-1]  # [facts §4] dated: oldest first
+    assert [c.step_number for c in page.data] == [10, 20, 30]
     assert checkpoint.fine_tuned_model_checkpoint == f"gpt-4.1-2025-04-14.ft-{hex_id}:ckpt-step-30"
     assert checkpoint.id.startswith("ftchkpt-")
 
 
 def test_entra_token_and_azure_v1_clients_run_jobs_too(server, azure_ad_client, azure_v1_client, upload_processed, ten_examples):
-    for client in (azure_ad_client, azure_v1_client):
-        file = upload_processed(client, ten_examples)
-        job = client.fine_tuning.jobs.create(model=BASE, training_file=file.id, extra_body={"trainingType": "globalstandard"})
-        assert job.status == "pending"
+    file = upload_processed(azure_ad_client, ten_examples)
+    job = azure_ad_client.fine_tuning.jobs.create(model=BASE, training_file=file.id, extra_body={"trainingType": "globalstandard"})
+    assert job.status == "pending" and job.http_status == 201
+    file = upload_processed(azure_v1_client, ten_examples)
+    # [facts §1, §2] v1: 200, OpenAI's statuses and echo forms, metadata required in the answer
+    job = azure_v1_client.fine_tuning.jobs.create(model=BASE, training_file=file.id, metadata={"k": "v"})
+    assert job.http_status == 200 and job.status == "validating_files" and job.metadata == {"k": "v"}
+    assert job.hyperparameters.n_epochs == "auto" and job.method.supervised.hyperparameters.n_epochs == "auto"
     assert server.state.jobs_created == 2
     assert {r.style for r in server.state.requests_matching("POST", r"^/fine_tuning/jobs$")} == {"azure_dated", "azure_v1"}
 
@@ -175,7 +190,7 @@ def test_azure_refuses_an_unknown_training_type(azure_client, upload_processed, 
     file = upload_processed(azure_client, ten_examples)
     with pytest.raises(openai.BadRequestError) as err:
         azure_client.fine_tuning.jobs.create(model=BASE, training_file=file.id, extra_body={"trainingType": "Developer"})
-    assert err.value.body["param"] == "trainingType"
+    assert err.value.body == {"code": "invalidPayload", "message": err.value.body["message"], "target": "trainingType"}
 
 
 def test_file_still_processing_or_wrong_purpose_is_refused(openai_client, ten_examples):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import io
 import re
 import threading
@@ -37,7 +39,7 @@ def test_restart_with_data_dir_continues_the_job(tmp_path, ten_examples):
         assert client.files.content(file.id).read() == ten_examples
         second.advance(100)
         done = client.fine_tuning.jobs.retrieve(job.id)
-        assert done.status == "succeeded" and client.files.content(done.result_files[0]).text.startswith("step,")
+        assert done.status == "succeeded" and base64.b64decode(client.files.content(done.result_files[0]).read()).startswith(b"step,")
         assert second.state.jobs_created == 1
 
     with EmulatorServer(clock=clock, step_seconds=1.0, data_dir=tmp_path) as third:

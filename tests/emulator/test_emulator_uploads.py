@@ -18,7 +18,7 @@ def test_chunked_upload_in_small_parts_yields_the_same_file(server, openai_clien
     path = tmp_path / "train.jsonl"
     path.write_bytes(data)
     upload = openai_client.uploads.upload_file_chunked(
-        file=path, mime_type="application/jsonl", purpose="fine-tune", part_size=1000, md5=hashlib.md5(data).hexdigest()
+        file=path, mime_type="text/jsonl", purpose="fine-tune", part_size=1000, md5=hashlib.md5(data).hexdigest()
     )
     assert upload.status == "completed" and upload.file is not None
     assert (upload.filename, upload.bytes, upload.file.bytes) == ("train.jsonl", len(data), len(data))
@@ -29,16 +29,35 @@ def test_chunked_upload_in_small_parts_yields_the_same_file(server, openai_clien
     assert openai_client.files.content(upload.file.id).read() == data
 
 
-def test_azure_chunked_upload_from_memory(server, azure_client, data):
-    upload = azure_client.uploads.upload_file_chunked(
-        file=data, filename="t.jsonl", bytes=len(data), mime_type="application/json", purpose="fine-tune", part_size=4096
-    )
-    assert upload.status == "completed" and upload.file.status == "pending"
-    assert azure_client.files.content(upload.file.id).read() == data
+def test_azure_dated_upload_in_parts_completes_by_block_ids(server, azure_client, data):
+    """[facts §5 /uploads] dated: parts carry azure_block_id and complete takes them as part_ids."""
+    upload = azure_client.uploads.create(bytes=len(data), filename="t.jsonl", mime_type="application/json", purpose="fine-tune")
+    assert upload.http_status == 200 and upload.status == "pending"
+    assert upload.expires_at - upload.created_at == 7200  # [facts §5] dated uploads expire after 2 h
+    parts = [azure_client.uploads.parts.create(upload.id, data=data[i:i + 4096]) for i in range(0, len(data), 4096)]
+    assert all(p.azure_block_id for p in parts)
+    done = azure_client.uploads.complete(upload.id, part_ids=[p.azure_block_id for p in parts])
+    assert done.status == "completed" and done.file.status == "pending"  # [facts §5] Azure file status
+    assert azure_client.sdk.files.content(done.file.id).read() == data
+
+
+def test_azure_v1_has_no_uploads_api(azure_v1_client):
+    """[facts §5 /uploads] neither v1 spec version has /uploads: 404 with the v1 error body."""
+    with pytest.raises(openai.NotFoundError) as err:
+        azure_v1_client.uploads.create(bytes=3, filename="x.jsonl", mime_type="text/jsonl", purpose="fine-tune")
+    assert err.value.body["type"] == "error" and set(err.value.body) == {"code", "message", "param", "type"}
+
+
+def test_openai_uploads_refuse_keys_the_schema_does_not_define(openai_client):
+    """[facts §5] CreateUploadRequest: additionalProperties false."""
+    with pytest.raises(openai.BadRequestError) as err:
+        openai_client.uploads.create(bytes=3, filename="x.jsonl", mime_type="text/jsonl", purpose="fine-tune",
+                                     extra_body={"metadata": {"a": "b"}})
+    assert err.value.body["param"] == "metadata"
 
 
 def test_complete_joins_parts_in_the_order_given(openai_client):
-    upload = openai_client.uploads.create(bytes=6, filename="x.jsonl", mime_type="application/jsonl", purpose="fine-tune")
+    upload = openai_client.uploads.create(bytes=6, filename="x.jsonl", mime_type="text/jsonl", purpose="fine-tune")
     assert upload.status == "pending" and upload.file is None
     first = openai_client.uploads.parts.create(upload.id, data=b"abc")
     second = openai_client.uploads.parts.create(upload.id, data=b"def")
@@ -48,7 +67,7 @@ def test_complete_joins_parts_in_the_order_given(openai_client):
 
 
 def test_wrong_md5_or_size_is_refused_and_the_upload_stays_pending(openai_client):
-    upload = openai_client.uploads.create(bytes=6, filename="x.jsonl", mime_type="application/jsonl", purpose="fine-tune")
+    upload = openai_client.uploads.create(bytes=6, filename="x.jsonl", mime_type="text/jsonl", purpose="fine-tune")
     part = openai_client.uploads.parts.create(upload.id, data=b"abc")
     with pytest.raises(openai.BadRequestError) as err:
         openai_client.uploads.complete(upload.id, part_ids=[part.id])
@@ -61,7 +80,7 @@ def test_wrong_md5_or_size_is_refused_and_the_upload_stays_pending(openai_client
 
 
 def test_cancelled_upload_takes_no_more_parts(openai_client):
-    upload = openai_client.uploads.create(bytes=3, filename="x.jsonl", mime_type="application/jsonl", purpose="fine-tune")
+    upload = openai_client.uploads.create(bytes=3, filename="x.jsonl", mime_type="text/jsonl", purpose="fine-tune")
     assert openai_client.uploads.cancel(upload.id).status == "cancelled"
     with pytest.raises(openai.BadRequestError) as err:
         openai_client.uploads.parts.create(upload.id, data=b"abc")
@@ -71,14 +90,16 @@ def test_cancelled_upload_takes_no_more_parts(openai_client):
 
 
 def test_upload_expires_after_an_hour(server, openai_client):
-    upload = openai_client.uploads.create(bytes=3, filename="x.jsonl", mime_type="application/jsonl", purpose="fine-tune")
+    upload = openai_client.uploads.create(bytes=3, filename="x.jsonl", mime_type="text/jsonl", purpose="fine-tune")
     server.advance(3601)
     with pytest.raises(openai.BadRequestError) as err:
         openai_client.uploads.parts.create(upload.id, data=b"abc")
     assert "expired" in err.value.message
 
 
-def test_fine_tune_upload_needs_a_jsonl_mime_type(openai_client):
+@pytest.mark.parametrize("mime_type", ["image/png", "application/jsonl"])
+def test_fine_tune_upload_needs_the_documented_jsonl_mime_type(openai_client, mime_type):
+    """[facts §5 mime_type] the OpenAI reference's fine-tune example sends text/jsonl."""
     with pytest.raises(openai.BadRequestError) as err:
-        openai_client.uploads.create(bytes=3, filename="x.jsonl", mime_type="image/png", purpose="fine-tune")
-    assert err.value.body["param"] == "mime_type"
+        openai_client.uploads.create(bytes=3, filename="x.jsonl", mime_type=mime_type, purpose="fine-tune")
+    assert err.value.body["param"] == "mime_type" and "text/jsonl" in err.value.message

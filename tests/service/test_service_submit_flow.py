@@ -78,8 +78,9 @@ def test_training_type_and_hyperparameters_reach_the_service(tmp_path, emulator,
                         poll_interval=0.02)
         raw = store.jobs.get_job(job_id).raw
     assert emulator.state.jobs[job_id].training_type == "developerTier"
-    assert raw["trainingType"] == "developerTier"
-    hp = raw["method"]["supervised"]["hyperparameters"]
+    # [facts §2] the dated job object echoes no trainingType, method {type} only, hyperparameters at top level
+    assert "trainingType" not in raw and raw["method"] == {"type": "supervised"}
+    hp = raw["hyperparameters"]
     assert (hp["n_epochs"], hp["batch_size"], hp["learning_rate_multiplier"], raw["seed"]) == (2, 2, 0.5, 9)
 
 

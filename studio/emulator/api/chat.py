@@ -54,6 +54,7 @@ KNOWN_KEYS = {
 }
 AZURE_KEYS = {"data_sources", "user_security_context"}
 CANNOT_TELL = "I cannot tell."
+_SAFE_FILTERS = {name: {"filtered": False, "severity": "safe"} for name in ("hate", "self_harm", "sexual", "violence")}
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_REPLY = 3
 
@@ -92,8 +93,11 @@ def create_chat_completion(state: EmulatorState, request: ApiRequest, deployment
         "finish_reason": finish,
         "logprobs": None,
     }
+    if style.is_azure:  # Azure's responses carry its content-filter verdicts (all "safe" here)
+        choice["content_filter_results"] = _SAFE_FILTERS
     n = int(body.get("n") or 1)
-    return ok({
+    extra = {"prompt_filter_results": [{"prompt_index": 0, "content_filter_results": _SAFE_FILTERS}]} if style.is_azure else {}
+    return ok(extra | {
         "id": "chatcmpl-" + new_request_id().removeprefix("req_"),
         "object": "chat.completion",
         "created": int(request.now),

@@ -1,7 +1,12 @@
-"""The service's error envelope, so the SDK maps every refusal to the right exception class.
+"""The service's error envelope per API style, so the SDK maps every refusal to the right exception
+class and a client sees the body its style documents.
 
-Handlers raise `ApiError`; the HTTP layer turns it into `{"error": {"message", "type", "param", "code"}}`
-with the status code. Keeping one constructor per status keeps the wording of `type` consistent.
+Handlers raise `ApiError` (style-free); the HTTP layer renders it with `body(style)` for the request's
+URL style [facts §7]:
+- OpenAI `/v1`:  `{"error": {"message", "type", "param", "code"}}` (all four keys, `Error` schema)
+- Azure dated:   `{"error": {"code", "message", "target"}}`, `code` from the dated `ErrorCode` list
+- Azure v1:      `{"error": {"code", "message", "param", "type": "error"}}` (`AzureErrorResponse`)
+Keeping one constructor per status keeps the wording of `type` and the dated code consistent.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ class ApiError(Exception):
         param: str | None = None,
         code: str | None = None,
         headers: dict[str, str] | None = None,
+        azure_code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -29,13 +35,49 @@ class ApiError(Exception):
         self.param = param
         self.code = code
         self.headers = dict(headers or {})
+        if azure_code is not None and azure_code not in AZURE_ERROR_CODES | AZURE_INFERENCE_CODES:
+            raise ValueError(f"{azure_code!r} is not in the dated API's ErrorCode list")
+        if azure_code is None and code in AZURE_INFERENCE_CODES:
+            azure_code = code  # an Azure inference code (e.g. DeploymentNotFound) is the dated code as is
+        self.azure_code = azure_code or _AZURE_CODE_BY_STATUS.get(status, "invalidPayload")
 
-    def body(self) -> dict[str, Any]:
+    def body(self, style: str | None = None) -> dict[str, Any]:
+        """The error body of `style` ("openai" | "azure_dated" | "azure_v1"; None = OpenAI's)."""
+        if style == "azure_dated":
+            # [facts §7] dated `Error`: code (ErrorCode enum), message, target; no param/type.
+            error: dict[str, Any] = {"code": self.azure_code, "message": self.message}
+            if self.param is not None:
+                error["target"] = self.param
+            return {"error": error}
+        if style == "azure_v1":
+            # [facts §7] v1 `AzureErrorResponse`: code, message, param, type "error".
+            return {"error": {"code": self.code or self.azure_code, "message": self.message, "param": self.param, "type": "error"}}
+        # [facts §7] OpenAI `Error`: message, type, param, code, all required (param/code nullable).
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 
-def bad_request(message: str, *, param: str | None = None, code: str | None = None) -> ApiError:
-    return ApiError(400, message, param=param, code=code)
+# [facts §7] the dated API's `ErrorCode` enum (#/definitions/ErrorCode).
+AZURE_ERROR_CODES = frozenset({
+    "conflict", "invalidPayload", "forbidden", "notFound", "unexpectedEntityState", "itemDoesAlreadyExist",
+    "serviceUnavailable", "internalFailure", "quotaExceeded", "jsonlValidationFailed", "fileImportFailed",
+    "tooManyRequests", "unauthorized", "contentFilter",
+})
+# Codes of Azure's inference endpoints (chat completions on a deployment), outside the fine-tuning
+# authoring spec's ErrorCode enum: passed through unchanged on the Azure styles.
+AZURE_INFERENCE_CODES = frozenset({"DeploymentNotFound"})
+_AZURE_CODE_BY_STATUS = {
+    400: "invalidPayload", 401: "unauthorized", 403: "forbidden", 404: "notFound", 409: "conflict",
+    429: "tooManyRequests", 500: "internalFailure", 503: "serviceUnavailable",
+}
+
+
+def bad_request(message: str, *, param: str | None = None, code: str | None = None, azure_code: str | None = None) -> ApiError:
+    return ApiError(400, message, param=param, code=code, azure_code=azure_code)
+
+
+def wrong_state(message: str, *, param: str | None = None, code: str = "invalid_job_state") -> ApiError:
+    """A request the object's current state does not allow (dated code `unexpectedEntityState`)."""
+    return ApiError(400, message, param=param, code=code, azure_code="unexpectedEntityState")
 
 
 def not_found(message: str, *, param: str | None = None, code: str | None = None) -> ApiError:

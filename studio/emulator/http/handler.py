@@ -112,15 +112,15 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             request = ApiRequest(self.command, url, query, headers, body, state.now())
             with state.lock:
                 state.refresh(request.now)
-            response: ApiResponse | None = self._apply_fault_after(fault, dispatch(state, emulator.faults, request))
+            response: ApiResponse | None = self._apply_fault_after(fault, dispatch(state, emulator.faults, request), url)
         except ApiError as error:
-            response = ApiResponse(error.status, json_body=error.body(), headers=error.headers)
+            response = ApiResponse(error.status, json_body=error.body(url.style.value if url else None), headers=error.headers)
         except _Dropped:
             response = None
         except Exception as exc:  # a bug in the emulator: still answer like the service would
             traceback.print_exc(file=sys.stderr)
             internal = server_error(f"The emulator hit an internal error ({type(exc).__name__}). This is a bug in the emulator.")
-            response = ApiResponse(500, json_body=internal.body())
+            response = ApiResponse(500, json_body=internal.body(url.style.value if url else None))
         # Logged before answering, so a client that got its answer can rely on the log.
         state.requests.append(RequestRecord(
             self.command, split.path, url.resource_path if url else None, url.style.value if url else None,
@@ -147,13 +147,13 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if fault.kind == "slow":
             time.sleep(float(fault.options.get("delay", 1.0)))
 
-    def _apply_fault_after(self, fault: Fault | None, response: ApiResponse) -> ApiResponse:
+    def _apply_fault_after(self, fault: Fault | None, response: ApiResponse, url: ParsedUrl) -> ApiResponse:
         if fault is None or not fault.options.get("after_processing"):
             return response
         if fault.kind == "disconnect":
             raise _Dropped()
         error = server_error(fault.options.get("message") or "The server had an error after processing your request (injected by the emulator).")
-        return ApiResponse(error.status, json_body=error.body())
+        return ApiResponse(error.status, json_body=error.body(url.style.value))
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -165,7 +165,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     # --- response ----------------------------------------------------------------------------
 
     def _write(self, response: ApiResponse) -> None:
-        payload = response.raw if response.raw is not None else json.dumps(response.json_body).encode("utf-8")
+        if response.status == 204:  # [facts §6] DELETE job: 204, no body
+            payload = b""
+        else:
+            payload = response.raw if response.raw is not None else json.dumps(response.json_body).encode("utf-8")
         try:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)

@@ -1,7 +1,9 @@
 """Model names: the vision base models, and the names fine-tuned models and checkpoints get.
 
 OpenAI: `ft:<base>:<org>:<suffix>:<key>` and `...:<key>:ckpt-step-N`.
-Azure:  `<base>.ft-<job hex>[-<suffix>]` and `<base>.ft-<job hex>:ckpt-step-N`.
+Azure:  `<base>.ft-<job hex>` and `<base>.ft-<job hex>:ckpt-step-N`.
+[facts §2] the Azure docs show `gpt-4.1-2025-04-14.ft-b044a9d3cf9c4228b5d393567f693b83` (32 hex, no suffix
+in the name; where a suffix would go is undocumented, so none is added).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ def _job_key(job_id: str) -> str:
 def fine_tuned_model_name(azure: bool, base_model: str, suffix: str | None, job_id: str) -> str:
     key = _job_key(job_id)
     if azure:
-        return f"{base_model}.ft-{key}" + (f"-{suffix}" if suffix else "")
+        return f"{base_model}.ft-{key}"
     return f"ft:{base_model}:{ORGANIZATION}:{suffix or ''}:{key[-8:]}"
 
 

@@ -5,10 +5,12 @@ its plan and the client's actions (pause/resume/cancel, each stored with its tim
 get ids hashed from the job id and a stable key, so the same event always has the same id, also after
 the emulator restarts.
 
-Phases (durations from the job's `Timing`):
-  validating_files (Azure: pending) -> [fails here if validation failed] -> queued -> running
+Phases (durations from the job's `Timing`), as canonical statuses; `api.jobs` names them per style:
+  validating_files -> [fails here if validation failed] -> queued -> running
   (one metrics event per step; a checkpoint per epoch and at each pause) -> succeeded
-Pauses stop the training clock; cancel ends everything at its time.
+Pauses stop the training clock; after a resume the job waits one step's time in `resuming` before
+training continues ([facts §6] OAI answers a resume with `queued`, AZD with `resuming`).
+Cancel ends everything at its time.
 """
 
 from __future__ import annotations
@@ -85,6 +87,11 @@ class _Builder:
         self.event(f"ckpt-{step}", at, f"Checkpoint created at step {step}")
 
 
+def resume_delay(job: JobRecord) -> float:
+    """How long a resumed job waits (`queued` / `resuming`) before training continues."""
+    return job.timing.step_seconds
+
+
 def _wall_time_of_training(job: JobRecord, run_start: float, training_seconds: float) -> float:
     """When the training clock reaches `training_seconds`, given the pauses; inf while paused for good."""
     at = run_start + training_seconds
@@ -93,7 +100,7 @@ def _wall_time_of_training(job: JobRecord, run_start: float, training_seconds: f
         if start < at:
             if end is None:
                 return math.inf
-            at += end - start
+            at += end + resume_delay(job) - start
     return at
 
 
@@ -180,11 +187,13 @@ def derive(job: JobRecord, now: float) -> JobSnapshot:
     elif now >= end_at:
         status = end_status
     elif now < validation_end:
-        status = "pending" if azure else "validating_files"
+        status = "validating_files"
     elif now < run_start:
         status = "queued"
     elif job.pauses and job.pauses[-1][1] is None:
         status = "paused"
+    elif job.pauses and job.pauses[-1][1] is not None and now < job.pauses[-1][1] + resume_delay(job):
+        status = "resuming"
     else:
         status = "running"
 

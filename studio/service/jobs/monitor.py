@@ -9,8 +9,13 @@ snapshot with `connection="reconnecting"` and `retry_in` (growing back-off, or w
 the next successful poll clears it. Only answers that retrying cannot fix (bad credentials, unknown
 job) raise `ServiceError`.
 
-Status is an open string: Azure adds `pending` and `paused`, and anything new the service invents
-is shown as is; only succeeded / failed / cancelled are terminal.
+Status is an open string: Azure adds `pending`, `pausing`, `resuming`, and anything new the service
+invents is shown as is; only succeeded / failed / cancelled are terminal.
+
+Answers are read as each API style documents them (`service.wire`, `service.styles`): events come
+newest first on OpenAI and Azure v1 but oldest first on the dated API [facts §3], so a poll asks only
+for what is new on each style — newest-first pages until a known event, or, on the dated API, the
+page after the last event recorded — and costs requests in proportion to the new events.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ from studio.service.retry import RetryPolicy, call_with_retry, is_retryable, sle
 from studio.service.errors import describe, service_error
 from studio.service.jobs.skip_report import record_skips
 from studio.service.submit.submission import METADATA_KEY
+from studio.service.submit.file_upload import find_uploaded_names
 from studio.service.jobs.training_metrics import parse_results_csv
+from studio.service import wire
+from studio.service.styles import rules, style_of
 
 EVENT_PAGE = 100
 
@@ -83,6 +91,8 @@ class JobMonitor:
         self._backoff = backoff
         self._failures = 0
         self._known_events: dict[str, set[str]] = {}
+        self._event_cursor: dict[str, str | None] = {}  # oldest-first styles: the last event id seen, in list order
+        self._rules = rules(style_of(profile))
         self._results_loaded: set[str] = set()
         self._lock = threading.Lock()
 
@@ -122,7 +132,7 @@ class JobMonitor:
             return snapshot
 
     def _poll(self, job_id: str) -> JobSnapshot:
-        job = self._call(lambda: self.client.fine_tuning.jobs.retrieve(job_id))
+        job = self._call(lambda: wire.call(lambda: self.client.fine_tuning.jobs.with_raw_response.retrieve(job_id)))
         known = self.store.jobs.get_job(job_id)
         record = record_job(self.store, job, self.profile if known is None or not known.profile else None)
         new_events = self._fetch_new_events(job_id)
@@ -146,23 +156,53 @@ class JobMonitor:
         )
 
     def _fetch_new_events(self, job_id: str) -> list[jr.JobEvent]:
-        """Events not yet recorded. Pages newest-first until it meets a known event (or the end)."""
+        """Events not yet recorded, in requests proportional to how many are new (see module doc)."""
         known = self._known_events.get(job_id)
         if known is None:
             known = self._known_events[job_id] = self.store.jobs.known_event_ids(job_id)
+        if self._rules.events_oldest_first:
+            new = self._events_forward(job_id, known)
+        else:
+            new = self._events_newest_first(job_id, known)
+        known.update(e.id for e in new)
+        return new
+
+    def _event_page(self, job_id: str, after: str | None) -> tuple[list[jr.JobEvent], bool]:
+        kwargs: dict[str, Any] = {"limit": EVENT_PAGE} | ({"after": after} if after else {})
+        page = wire.Page.of(self._call(lambda: wire.call(
+            lambda: self.client.fine_tuning.jobs.with_raw_response.list_events(job_id, **kwargs))))
+        return [event_record(job_id, e) for e in page.data], page.has_more
+
+    def _events_newest_first(self, job_id: str, known: set[str]) -> list[jr.JobEvent]:
+        """[facts §3] OAI / AZ1: newest first; page toward older events until one is already known."""
         new: list[jr.JobEvent] = []
         after: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"limit": EVENT_PAGE} | ({"after": after} if after else {})
-            page = self._call(lambda: self.client.fine_tuning.jobs.list_events(job_id, **kwargs))
-            items = [event_record(job_id, e) for e in page.data]
-            fresh = [e for e in items if e.id not in known and e.id not in {n.id for n in new}]
+            items, has_more = self._event_page(job_id, after)
+            seen = {n.id for n in new}
+            fresh = [e for e in items if e.id not in known and e.id not in seen]
             new.extend(fresh)
-            newest_first = all(a.created_at >= b.created_at for a, b in zip(items, items[1:]))
-            if not items or not page.has_more or (newest_first and len(fresh) < len(items)):
-                break
+            if not items or not has_more or len(fresh) < len(items):
+                return new
             after = items[-1].id
-        known.update(e.id for e in new)
+
+    def _events_forward(self, job_id: str, known: set[str]) -> list[jr.JobEvent]:
+        """[facts §3] dated API: oldest first, `after` continues toward newer events — start after the
+        last event recorded (in list order) and read forward to the end."""
+        if job_id not in self._event_cursor:
+            last = self.store.jobs.events(job_id, newest_first=True, limit=1)
+            self._event_cursor[job_id] = last[0].id if last else None
+        after = self._event_cursor[job_id]
+        new: list[jr.JobEvent] = []
+        while True:
+            items, has_more = self._event_page(job_id, after)
+            seen = {n.id for n in new}
+            new.extend(e for e in items if e.id not in known and e.id not in seen)
+            if items:
+                after = items[-1].id
+            if not items or not has_more:
+                break
+        self._event_cursor[job_id] = after
         return new
 
     def _fetch_checkpoints(self, job_id: str) -> list[jr.CheckpointRecord]:
@@ -170,11 +210,12 @@ class JobMonitor:
         after: str | None = None
         while True:
             kwargs: dict[str, Any] = {"limit": 100} | ({"after": after} if after else {})
-            page = self._call(lambda: self.client.fine_tuning.jobs.checkpoints.list(job_id, **kwargs))
+            page = wire.Page.of(self._call(lambda: wire.call(
+                lambda: self.client.fine_tuning.jobs.checkpoints.with_raw_response.list(job_id, **kwargs))))
             out.extend(checkpoint_record(job_id, c) for c in page.data)
             if not page.data or not page.has_more:
                 return out
-            after = page.data[-1].id
+            after = str(page.data[-1].get("id"))
 
     def _record_skips(self, job: jr.JobRecord, new_events: list[jr.JobEvent]) -> int:
         texts: list[tuple[str, str | None]] = [
@@ -192,7 +233,7 @@ class JobMonitor:
     def _load_results(self, job: jr.JobRecord) -> None:
         for file_id in job.result_files[:1]:
             content = self._call(lambda: self.client.files.content(file_id))
-            points = parse_results_csv(content.content if hasattr(content, "content") else content.read())
+            points = parse_results_csv(content.content if hasattr(content, "content") else content.read())  # plain or base64
             if points:
                 self.store.jobs.add_metrics(job.id, points)
         self._results_loaded.add(job.id)
@@ -201,19 +242,19 @@ class JobMonitor:
 
     def _act(self, job_id: str, verb: str, fn: Callable[[], Any]) -> jr.JobRecord:
         try:
-            job = call_with_retry(fn)
+            job = call_with_retry(lambda: wire.call(fn))
         except Exception as error:  # noqa: BLE001
             raise service_error(error, self.profile, f"{verb} job {job_id}", self.credentials) from None
         return record_job(self.store, job)
 
     def pause(self, job_id: str) -> jr.JobRecord:
-        return self._act(job_id, "pause", lambda: self.client.fine_tuning.jobs.pause(job_id))
+        return self._act(job_id, "pause", lambda: self.client.fine_tuning.jobs.with_raw_response.pause(job_id))
 
     def resume(self, job_id: str) -> jr.JobRecord:
-        return self._act(job_id, "resume", lambda: self.client.fine_tuning.jobs.resume(job_id))
+        return self._act(job_id, "resume", lambda: self.client.fine_tuning.jobs.with_raw_response.resume(job_id))
 
     def cancel(self, job_id: str) -> jr.JobRecord:
-        return self._act(job_id, "cancel", lambda: self.client.fine_tuning.jobs.cancel(job_id))
+        return self._act(job_id, "cancel", lambda: self.client.fine_tuning.jobs.with_raw_response.cancel(job_id))
 
     # -- after a restart ----------------------------------------------------------------------------
 
@@ -231,34 +272,45 @@ class JobMonitor:
         return out
 
     def refresh_from_service(self, max_jobs: int = 500) -> list[jr.JobRecord]:
-        """Find this project's jobs on the service by their submission token and record them.
+        """Find this project's jobs on the service and record them.
 
-        Covers a job whose create response was lost, and a project copied to another machine.
+        Covers a job whose create response was lost, and a project copied to another machine. A job
+        is this project's when it carries one of its submission tokens in `metadata` or — on every
+        style, and the only key on the dated API, which has no metadata [facts §1] — when its
+        training file is one this project uploaded: recorded on the submission, or found again by
+        the submission's unique file name (`studio-<token>-train.jsonl`) if that upload's answer was
+        lost too. A job created before its submission started is never taken for it.
         """
-        tokens = {s.params.get("submission_token"): s for s in self.store.jobs.list_submissions()}
-        tokens.pop(None, None)
-        found: list[jr.JobRecord] = []
-        after: str | None = None
-        seen = 0
+        submissions = [s for s in self.store.jobs.list_submissions() if s.params.get("submission_token")]
+        by_token = {s.params["submission_token"]: s for s in submissions}
         try:
-            while seen < max_jobs:
-                kwargs: dict[str, Any] = {"limit": 100} | ({"after": after} if after else {})
-                page = call_with_retry(lambda: self.client.fine_tuning.jobs.list(**kwargs))
-                for job in page.data:
-                    seen += 1
-                    token = (getattr(job, "metadata", None) or {}).get(METADATA_KEY)
-                    sub = tokens.get(token)
-                    if sub is None:
-                        continue
-                    if not sub.job_id:
-                        self.store.jobs.update_submission(sub.id, state="created", job_id=job.id, error=None)
-                    found.append(record_job(self.store, job, self.profile, submission_id=sub.id))
-                if not page.data or not page.has_more:
-                    break
-                after = page.data[-1].id
+            by_file = {s.training_file_id: s for s in submissions if s.training_file_id}
+            missing = [s for s in submissions if not s.training_file_id and not s.job_id]
+            if missing:
+                by_file |= self._files_by_submission_name(missing)
+            found: list[jr.JobRecord] = []
+            for job in wire.iter_jobs(self.client, max_jobs=max_jobs):
+                sub = by_token.get(str(job.metadata.get(METADATA_KEY))) or by_file.get(job.training_file or "")
+                if sub is None or (sub.job_id and sub.job_id != job.id):
+                    continue
+                if job.created_at is not None and sub.created_at and job.created_at + 5 < sub.created_at:
+                    continue  # older than the submission: not its job
+                if not sub.job_id:
+                    self.store.jobs.update_submission(sub.id, state="created", job_id=job.id, error=None,
+                                         **({} if sub.training_file_id else {"training_file_id": job.training_file}))
+                found.append(record_job(self.store, job.raw, self.profile, submission_id=sub.id))
         except Exception as error:  # noqa: BLE001
             raise service_error(error, self.profile, "list fine-tuning jobs", self.credentials) from None
         return found
+
+    def _files_by_submission_name(self, submissions: list) -> dict[str, Any]:
+        """Training files on the service named after these submissions (their upload answer was lost)."""
+        names = {}
+        for sub in submissions:
+            token = sub.params["submission_token"]
+            round_ = int(sub.params.get("upload_round", 0))
+            names[f"studio-{token}" + (f"-r{round_}" if round_ else "") + "-train.jsonl"] = sub
+        return {file_id: names[name] for name, file_id in find_uploaded_names(self.client, set(names), style_of(self.profile)).items()}
 
     # -- the CLI's loop -----------------------------------------------------------------------------
 

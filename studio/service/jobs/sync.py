@@ -12,6 +12,7 @@ from typing import Any
 from studio.core.store import job_records as jr
 from studio.service.profile import ServiceProfile
 from studio.service.jobs.training_metrics import metric_point
+from studio.service.styles import event_level
 
 
 def _plain(obj: Any) -> dict:
@@ -58,7 +59,7 @@ def event_record(job_id: str, event: Any) -> jr.JobEvent:
         id=str(raw["id"]),
         job_id=job_id,
         created_at=float(raw.get("created_at") or 0),
-        level=str(raw.get("level") or "info"),
+        level=event_level(raw.get("level")),  # AZD `warning` is stored as `warn` [facts §3]
         type=raw.get("type"),
         message=str(raw.get("message") or ""),
         data=raw.get("data") if isinstance(raw.get("data"), dict) else None,

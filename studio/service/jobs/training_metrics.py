@@ -8,6 +8,8 @@ depends on which source a value came from.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import math
@@ -56,9 +58,29 @@ def metric_point(data: Mapping[str, object] | None, step: int | None = None) -> 
     return MetricPoint(step=int(raw_step), total_steps=int(total) if total is not None else None, **values)
 
 
+def _results_text(content: bytes | str) -> str:
+    """The CSV text, whether the service sent it plain or base64-encoded.
+
+    [facts §5 results] Azure documents a plain `results.csv`; OpenAI is widely reported to send the
+    content base64-encoded (UNVERIFIED in its spec), so both are read: a body without a comma in its
+    first line that decodes as base64 to a CSV with a `step` column is taken as encoded.
+    """
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    first = raw.split(b"\n", 1)[0]
+    if b"," not in first and raw.strip():
+        try:
+            decoded = base64.b64decode(b"".join(raw.split()), validate=True)
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if decoded.removeprefix(b"\xef\xbb\xbf").lstrip().lower().startswith(b"step"):
+            raw = decoded.removeprefix(b"\xef\xbb\xbf")
+    return raw.decode("utf-8", errors="replace")
+
+
 def parse_results_csv(content: bytes | str) -> list[MetricPoint]:
     """Rows of the results file, by header name; blank cells (steps without evaluation) are missing."""
-    text = content.decode("utf-8-sig", errors="replace") if isinstance(content, bytes) else content.lstrip("\ufeff")
+    text = _results_text(content)
     reader = csv.DictReader(io.StringIO(text))
     points = []
     for row in reader:

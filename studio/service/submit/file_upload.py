@@ -4,6 +4,7 @@ Exactly once, even when a response is lost: every upload carries a file name uni
 submission, and before uploading we look for a file of that name and size already on the service.
 Small files go through `files.create`; large ones through the multipart Uploads API in parts, each
 part retried on its own, so a 400 MB dataset does not restart from zero after one network hiccup.
+Answers are read as each API style documents them (see `service.wire`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import openai
 
 from studio.core.errors import ServiceError
 from studio.core.tasks import CancelToken, ProgressCallable, no_progress
+from studio.service import wire
 from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, create_once, sleep_cancellable
+from studio.service.styles import FILE_STATUS_TEXT, UPLOAD_MIME_TYPE, V1_MAX_FILE_BYTES, ApiStyle, rules
 
-DEFAULT_CHUNK_THRESHOLD = 100 * 1024 * 1024  # files above this go through the Uploads API
+DEFAULT_CHUNK_THRESHOLD = 100 * 1024 * 1024  # files above this go through the Uploads API (where there is one)
 DEFAULT_PART_SIZE = 64 * 1024 * 1024
-JSONL_MIME = "application/jsonl"
+JSONL_MIME = UPLOAD_MIME_TYPE
 PROCESSED, FILE_ERROR, DELETED = "processed", "error", "deleted"
 
 
@@ -28,20 +31,37 @@ class FileRejected(ServiceError):
     """The service processed the file and refused it: the dataset itself must change."""
 
 
-def find_uploaded(client: openai.OpenAI, filename: str, size: int, *, policy: RetryPolicy = DEFAULT_POLICY,
-                  cancel: CancelToken | None = None) -> str | None:
-    """Id of a fine-tune file with this exact name and size already on the service (a lost response)."""
-    def newest_files():
+def _fine_tune_files(client: openai.OpenAI, style: ApiStyle, policy: RetryPolicy = DEFAULT_POLICY,
+                     cancel: CancelToken | None = None) -> list[wire.FileInfo]:
+    """The newest fine-tune files, asked the way the style's list endpoint is defined."""
+    def newest_files() -> wire.Page:
+        if not rules(style).files_list_paging:  # [facts §5] v1 defines only `purpose` for listing files
+            return wire.Page.of(wire.call(lambda: client.files.with_raw_response.list(purpose="fine-tune")))
         try:
-            return client.files.list(purpose="fine-tune", limit=100, order="desc")
+            return wire.Page.of(wire.call(
+                lambda: client.files.with_raw_response.list(purpose="fine-tune", limit=100, order="desc")))
         except openai.BadRequestError:  # an API version without list parameters: list everything
-            return client.files.list()
+            return wire.Page.of(wire.call(lambda: client.files.with_raw_response.list()))
 
-    page = call_with_retry(newest_files, policy=policy, cancel=cancel)
-    for f in page.data:
-        if f.filename == filename and (f.bytes in (None, size)) and getattr(f, "status", None) not in (FILE_ERROR, DELETED):
+    return [wire.FileInfo.of(raw) for raw in call_with_retry(newest_files, policy=policy, cancel=cancel).data]
+
+
+def find_uploaded(client: openai.OpenAI, filename: str, size: int, *, policy: RetryPolicy = DEFAULT_POLICY,
+                  cancel: CancelToken | None = None, style: ApiStyle = ApiStyle.OPENAI) -> str | None:
+    """Id of a fine-tune file with this exact name and size already on the service (a lost response)."""
+    for f in _fine_tune_files(client, style, policy, cancel):
+        if f.filename == filename and (f.bytes in (None, size)) and f.status not in (FILE_ERROR, DELETED):
             return f.id
     return None
+
+
+def find_uploaded_names(client: openai.OpenAI, names: set[str], style: ApiStyle = ApiStyle.OPENAI) -> dict[str, str]:
+    """{file name: id} of the fine-tune files on the service with one of these names (newest wins)."""
+    found: dict[str, str] = {}
+    for f in _fine_tune_files(client, style):
+        if f.filename in names and f.filename not in found and f.status not in (FILE_ERROR, DELETED):
+            found[f.filename] = f.id
+    return found
 
 
 def upload_file(
@@ -54,32 +74,49 @@ def upload_file(
     policy: RetryPolicy = DEFAULT_POLICY,
     progress: ProgressCallable = no_progress,
     cancel: CancelToken | None = None,
+    style: ApiStyle = ApiStyle.OPENAI,
 ) -> str:
-    """Upload `path` as `filename` (purpose fine-tune) unless it is already there; returns the file id."""
+    """Upload `path` as `filename` (purpose fine-tune) unless it is already there; returns the file id.
+
+    Above `chunk_threshold` the file goes through the Uploads API in parts — except on Azure's v1 API,
+    which has no `/uploads` [facts §5]: there `files.create` takes the file up to the documented
+    512 MB, and a larger file cannot be sent through v1 at all.
+    """
     size = path.stat().st_size
-    existing = find_uploaded(client, filename, size, policy=policy, cancel=cancel)
+    direct_only = not rules(style).uploads
+    if direct_only and size > V1_MAX_FILE_BYTES:
+        raise ServiceError(
+            f"{filename} is {size / 1024**2:,.0f} MB; Azure's v1 API takes fine-tuning files of at most "
+            f"{V1_MAX_FILE_BYTES // 1024**2} MB and has no Uploads API for larger ones. Switch the service to the "
+            "dated Azure API (Azure OpenAI, api-version 2025-04-01-preview), which uploads large files in parts, "
+            "or make the dataset smaller (fewer images, or low image detail)."
+        )
+    existing = find_uploaded(client, filename, size, policy=policy, cancel=cancel, style=style)
     if existing:
         progress(size, size, f"{filename} was already uploaded")
         return existing
-    if size <= chunk_threshold:
+    if size <= chunk_threshold or direct_only:
         progress(0, size, f"Uploading {filename}")
 
         def create() -> str:
             with open(path, "rb") as fh:
-                return client.files.create(file=(filename, fh, JSONL_MIME), purpose="fine-tune").id
+                return wire.FileInfo.of(wire.call(
+                    lambda: client.files.with_raw_response.create(file=(filename, fh, JSONL_MIME), purpose="fine-tune"))).id
 
-        file_id = create_once(create, lambda: find_uploaded(client, filename, size, policy=policy, cancel=cancel),
+        file_id = create_once(create, lambda: find_uploaded(client, filename, size, policy=policy, cancel=cancel, style=style),
                               policy=policy, cancel=cancel)
         progress(size, size, f"Uploaded {filename}")
         return file_id
-    return _upload_in_parts(client, path, filename, size, part_size, policy, progress, cancel)
+    return _upload_in_parts(client, path, filename, size, part_size, policy, progress, cancel, style)
 
 
-def _upload_in_parts(client, path, filename, size, part_size, policy, progress, cancel) -> str:
+def _upload_in_parts(client, path, filename, size, part_size, policy, progress, cancel, style) -> str:
     upload = call_with_retry(
-        lambda: client.uploads.create(bytes=size, filename=filename, mime_type=JSONL_MIME, purpose="fine-tune"),
+        lambda: wire.call(lambda: client.uploads.with_raw_response.create(
+            bytes=size, filename=filename, mime_type=JSONL_MIME, purpose="fine-tune")),
         policy=policy, cancel=cancel,
     )
+    upload_id = str(upload.get("id"))
     part_ids: list[str] = []
     sent = 0
     try:
@@ -90,21 +127,22 @@ def _upload_in_parts(client, path, filename, size, part_size, policy, progress, 
                 data = fh.read(part_size)
                 if not data:
                     break
-                part = call_with_retry(lambda: client.uploads.parts.create(upload.id, data=data),
+                part = call_with_retry(lambda: wire.call(lambda: client.uploads.parts.with_raw_response.create(upload_id, data=data)),
                                        policy=policy, cancel=cancel)
-                part_ids.append(part.id)
+                part_ids.append(str(part.get("id")))
                 sent += len(data)
                 progress(sent, size, f"Uploading {filename} ({sent * 100 // max(size, 1)}%)")
 
         def complete() -> str | None:
-            done = client.uploads.complete(upload.id, part_ids=part_ids)
-            return done.file.id if done.file is not None else None
+            done = wire.call(lambda: client.uploads.with_raw_response.complete(upload_id, part_ids=part_ids))
+            file = done.get("file")
+            return str(file["id"]) if isinstance(file, dict) and file.get("id") else None
 
-        file_id = create_once(complete, lambda: find_uploaded(client, filename, size, policy=policy, cancel=cancel),
+        file_id = create_once(complete, lambda: find_uploaded(client, filename, size, policy=policy, cancel=cancel, style=style),
                               policy=policy, cancel=cancel)
     except BaseException:
         try:  # an abandoned upload would expire anyway; cancelling just tidies up
-            client.uploads.cancel(upload.id)
+            client.uploads.with_raw_response.cancel(upload_id)
         except Exception:  # noqa: BLE001
             pass
         raise
@@ -125,15 +163,19 @@ def wait_until_processed(
     cancel: CancelToken | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Poll until the file is processed; a file the service rejects raises with the service's reason."""
+    """Poll until the file is processed; a file the service rejects raises with the service's reason.
+
+    [facts §5 file status] OAI: uploaded -> processed | error; Azure: pending -> running -> processed | error.
+    """
     deadline = clock() + max_wait
     while True:
-        f = call_with_retry(lambda: client.files.retrieve(file_id), policy=policy, cancel=cancel)
-        status = getattr(f, "status", None) or "uploaded"
+        f = wire.FileInfo.of(call_with_retry(lambda: wire.call(lambda: client.files.with_raw_response.retrieve(file_id)),
+                                             policy=policy, cancel=cancel))
+        status = f.status
         if status == PROCESSED:
             return
-        if status in (FILE_ERROR, DELETED):
-            detail = str(getattr(f, "status_details", None) or "no reason given").rstrip(". ")
+        if status in (FILE_ERROR, DELETED, "deleting"):
+            detail = str(f.status_details or "no reason given").rstrip(". ")
             raise FileRejected(
                 f"The service rejected {filename} ({status}): {detail}. Fix the dataset, then submit again "
                 "(the dataset is exported and uploaded afresh)."
@@ -143,5 +185,5 @@ def wait_until_processed(
                 f"The service has not finished processing {filename} after {int(max_wait // 60)} minutes. "
                 "Retry the submission later; the file is already uploaded and will not be sent again."
             )
-        progress(0, None, f"Waiting for the service to process {filename} ({status})")
+        progress(0, None, f"Waiting for the service to check {filename} ({FILE_STATUS_TEXT.get(status, status)})")
         sleep_cancellable(poll_interval, cancel)

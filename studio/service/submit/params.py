@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping, Union
 
 from studio.core.errors import StudioError
+from studio.service.styles import TRAINING_TYPE_NEEDS_DATED
 
 Auto = Union[str, int, float]  # "auto" or a number
 
@@ -41,7 +42,8 @@ class SubmitParams:
         if not isinstance(self.export, dict):
             object.__setattr__(self, "export", asdict(self.export))
 
-    def validate(self, azure: bool) -> None:
+    def validate(self, azure: bool, kind: str | None = None) -> None:
+        """Refuse what the service would; `kind` (profile kind) adds the per-API-style rules."""
         if not self.model or not self.model.strip():
             raise InvalidParameter("Choose a base model (e.g. gpt-4o-2024-08-06) or one of your fine-tuned models.")
         if self.suffix is not None and self.suffix != "":
@@ -55,8 +57,11 @@ class SubmitParams:
         _check_auto("learning-rate multiplier", self.learning_rate_multiplier, float, 1e-6, 100.0)
         if self.seed is not None and not (isinstance(self.seed, int) and 0 <= self.seed <= 2**31 - 1):
             raise InvalidParameter("The seed must be a whole number between 0 and 2147483647.")
-        if self.training_type and not azure and self.training_type.lower() != "standard":
+        tier = bool(self.training_type) and str(self.training_type).lower() != "standard"
+        if tier and not azure:
             raise InvalidParameter("Training types (Standard / Global / Developer) exist only on Azure OpenAI.")
+        if tier and kind == "azure_v1":
+            raise InvalidParameter(TRAINING_TYPE_NEEDS_DATED)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,9 @@ Each step's result (export folder, file ids, job id) is written to the project's
 reads that row and resumes after the last recorded step, so a file is never uploaded twice and a job
 never created twice. Two gaps a row cannot close are closed on the service side instead: uploads
 carry a file name unique to the submission (found again if the upload's response was lost), and the
-job carries `metadata={"studio_submission": <token>}` (found again if the create response was lost).
+job is found again by its training file id — unique to the submission — on every API style, plus
+`metadata={"studio_submission": <token>}` where the style defines job metadata (not the dated Azure
+API, [facts §1]). The create body carries only what the style's schema defines (`service.styles`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from studio.service.profile import ServiceProfile
 from studio.service.retry import DEFAULT_POLICY, RetryPolicy, call_with_retry, create_once
 from studio.service.errors import service_error
 from studio.service.submit.params import SubmitParams
+from studio.service import wire
+from studio.service.styles import job_create_kwargs, style_of
 
 METADATA_KEY = "studio_submission"
 TRAIN_NAME, VALIDATION_NAME = "train.jsonl", "validation.jsonl"
@@ -45,7 +49,7 @@ def exports_folder(store: Any) -> Path:
 
 def start_submission(store: Any, profile: ServiceProfile, params: SubmitParams) -> int:
     """Record a new submission (nothing sent yet) and return its id; `submit` with it runs the steps."""
-    params.validate(profile.is_azure)
+    params.validate(profile.is_azure, kind=profile.kind)
     body = params.to_dict() | {"submission_token": uuid.uuid4().hex}
     return store.jobs.create_submission(profile.to_dict(), body)
 
@@ -87,7 +91,8 @@ def submit(
         step = "export the dataset"
         export_dir = _ensure_export(store, sub, params, progress, cancel, warn)
         step = "upload the dataset"
-        train_id, valid_id = _ensure_uploads(client, store, sub.id, export_dir, token, params, policy, progress, cancel)
+        train_id, valid_id = _ensure_uploads(client, store, sub.id, export_dir, token, params, policy, progress, cancel,
+                                             style_of(profile))
         step = "wait for the service to process the dataset"
         _ensure_processed(client, store, sub.id, export_dir, train_id, valid_id, policy, poll_interval, progress, cancel)
         step = "create the fine-tuning job"
@@ -163,7 +168,7 @@ def _warn(warn: WarnFn | None, progress: ProgressCallable, message: str) -> None
         progress(0, None, f"Warning: {message}")
 
 
-def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy, progress, cancel) -> tuple[str, str | None]:
+def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy, progress, cancel, style) -> tuple[str, str | None]:
     sub = store.jobs.get_submission(sid)
     round_ = int(sub.params.get("upload_round", 0))
     stem = f"studio-{token}" + (f"-r{round_}" if round_ else "")
@@ -172,7 +177,7 @@ def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy,
         train_id = upload_file(
             client, export_dir / TRAIN_NAME, f"{stem}-{TRAIN_NAME}",
             chunk_threshold=params.chunk_threshold, part_size=params.part_size,
-            policy=policy, progress=progress, cancel=cancel,
+            policy=policy, progress=progress, cancel=cancel, style=style,
         )
         store.jobs.update_submission(sid, training_file_id=train_id)
     valid_id = sub.validation_file_id
@@ -181,7 +186,7 @@ def _ensure_uploads(client, store, sid, export_dir: Path, token, params, policy,
         valid_id = upload_file(
             client, valid_path, f"{stem}-{VALIDATION_NAME}",
             chunk_threshold=params.chunk_threshold, part_size=params.part_size,
-            policy=policy, progress=progress, cancel=cancel,
+            policy=policy, progress=progress, cancel=cancel, style=style,
         )
         store.jobs.update_submission(sid, validation_file_id=valid_id)
     store.jobs.update_submission(sid, state="uploaded")
@@ -206,23 +211,24 @@ def _ensure_processed(client, store, sid, export_dir, train_id, valid_id, policy
     store.jobs.update_submission(sid, state="processed")
 
 
+def is_submission_job(job: wire.JobInfo, token: str | None, training_file_id: str | None) -> bool:
+    """Whether `job` was created by the submission with this token / training file.
+
+    The training file is uploaded under a name unique to the submission, so its id identifies the
+    job on every style; the metadata token is a second key where the style has metadata [facts §1].
+    """
+    if token and job.metadata.get(METADATA_KEY) == token:
+        return True
+    return bool(training_file_id) and job.training_file == training_file_id
+
+
 def find_job_for_submission(client, token: str, training_file_id: str | None, *,
                             policy: RetryPolicy = DEFAULT_POLICY, cancel: CancelToken | None = None,
-                            max_jobs: int = 200):
-    """A job on the service created by this submission (by metadata token, else by training file)."""
-    after = None
-    seen = 0
-    while seen < max_jobs:
-        kwargs = {"limit": 100} | ({"after": after} if after else {})
-        page = call_with_retry(lambda: client.fine_tuning.jobs.list(**kwargs), policy=policy, cancel=cancel)
-        for job in page.data:
-            seen += 1
-            metadata = getattr(job, "metadata", None) or {}
-            if metadata.get(METADATA_KEY) == token or (training_file_id and job.training_file == training_file_id):
-                return job
-        if not page.data or not page.has_more:
-            return None
-        after = page.data[-1].id
+                            max_jobs: int = 200) -> wire.JobInfo | None:
+    """A job on the service created by this submission (by training file, or by metadata token)."""
+    for job in wire.iter_jobs(client, policy=policy, cancel=cancel, max_jobs=max_jobs):
+        if is_submission_job(job, token, training_file_id):
+            return job
     return None
 
 
@@ -233,27 +239,17 @@ def _ensure_job(client, store, sid, profile: ServiceProfile, params: SubmitParam
     if job is None:
         if cancel is not None:
             cancel.raise_if_cancelled()
-        body: dict[str, Any] = {
-            "model": params.model,
-            "training_file": train_id,
-            "method": {"type": "supervised", "supervised": {"hyperparameters": params.hyperparameters()}},
-            "metadata": {METADATA_KEY: token},
-        }
-        if valid_id:
-            body["validation_file"] = valid_id
-        if params.suffix:
-            body["suffix"] = params.suffix
-        if params.seed is not None:
-            body["seed"] = params.seed
-        training_type = params.azure_training_type() if profile.is_azure else None
-        if training_type:
-            body["extra_body"] = {"trainingType": training_type}
+        body: dict[str, Any] = job_create_kwargs(
+            profile, model=params.model, training_file=train_id, validation_file=valid_id, suffix=params.suffix,
+            seed=params.seed, hyperparameters=params.hyperparameters(), metadata={METADATA_KEY: token},
+            training_type=params.azure_training_type() if profile.supports_training_type else None,
+        )
         job = create_once(
-            lambda: client.fine_tuning.jobs.create(**body),
+            lambda: wire.JobInfo.of(wire.call(lambda: client.fine_tuning.jobs.with_raw_response.create(**body))),
             lambda: find_job_for_submission(client, token, train_id, policy=policy, cancel=cancel),
             policy=policy, cancel=cancel,
         )
     store.jobs.update_submission(sid, state="created", job_id=job.id, error=None)
-    record_job(store, job, profile, submission_id=sid)
+    record_job(store, job.raw, profile, submission_id=sid)
     progress(1, 1, f"Created fine-tuning job {job.id}")
     return job.id

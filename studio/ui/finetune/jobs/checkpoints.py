@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QPus
 
 from studio.core.store.job_records import CheckpointRecord
 from studio.service.jobs.training_metrics import metric_point
+from studio.service.styles import job_hyperparameters
 
 COLUMNS = (
     ("Epoch", None), ("Step", None),
@@ -28,16 +29,10 @@ EVALUATE_COLUMN = 10
 
 
 def job_epochs(raw: dict[str, Any]) -> int | None:
-    """The job's number of epochs as the service reports it (None while it is still "auto")."""
-    candidates = [
-        ((raw.get("method") or {}).get("supervised") or {}).get("hyperparameters") or {},
-        raw.get("hyperparameters") or {},
-    ]
-    for hp in candidates:
-        value = hp.get("n_epochs")
-        if isinstance(value, int) and value > 0:
-            return value
-    return None
+    """The job's number of epochs as the service reports it (None while it is still "auto", which the
+    dated Azure API writes as -1)."""
+    value = job_hyperparameters(raw).get("n_epochs")
+    return value if isinstance(value, int) and value > 0 else None
 
 
 def epoch_of(step: int | None, total_steps: int | None, epochs: int | None) -> str:

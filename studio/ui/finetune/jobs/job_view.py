@@ -33,7 +33,9 @@ from studio.ui.finetune.controller import FinetuneController
 from studio.ui.finetune.jobs.charts import TrainingCharts
 from studio.ui.finetune.jobs.checkpoints import CheckpointTable, copy_text, job_epochs
 from studio.ui.finetune.jobs.event_log import EventLog
-from studio.ui.finetune.jobs.status import format_duration, format_eta, format_timestamp, format_tokens, status_color, status_label
+from studio.ui.finetune.jobs.status import (
+    format_duration, format_eta, format_timestamp, format_tokens, is_waiting, status_color, status_label,
+)
 
 ConfirmFn = Callable[[QWidget, str, str, str], bool]
 
@@ -265,7 +267,7 @@ class JobView(QWidget):
             self.progress.setValue(min(step, total))
             self.progress.setFormat(f"Step {step} / {total}")
         else:
-            busy = status in ("validating_files", "pending", "queued")
+            busy = is_waiting(status)
             self.progress.setRange(0, 0 if busy else 1)
             self.progress.setValue(0)
             self.progress.setFormat(status_label(status))

@@ -11,24 +11,25 @@ import time
 
 from PySide6.QtGui import QColor
 
-STATUS_LABELS = {
-    "validating_files": "Validating files",
-    "pending": "Pending",
-    "queued": "Queued",
-    "running": "Running",
-    "paused": "Paused",
-    "succeeded": "Succeeded",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
-    "unknown": "Unknown",
-}
+from studio.service.styles import JOB_STATUS_TEXT, WAITING_STATUSES
+
+# Every status any API style documents (`service.styles`, api-spec-facts §2/§6): the dated API's
+# pending / pausing / resuming, OpenAI's validating_files / queued (also right after a resume).
+STATUS_LABELS = dict(JOB_STATUS_TEXT) | {"unknown": "Unknown"}
 STATUS_COLORS = {
     "running": QColor("#1565c0"),
     "paused": QColor("#8d6e00"),
+    "pausing": QColor("#8d6e00"),
+    "resuming": QColor("#1565c0"),
     "succeeded": QColor("#2e7d32"),
     "failed": QColor("#c62828"),
     "cancelled": QColor("#616161"),
 }
+
+
+def is_waiting(status: str | None) -> bool:
+    """Accepted by the service but not training yet (or again): validating, pending, queued, resuming."""
+    return (status or "") in WAITING_STATUSES
 
 
 def status_label(status: str | None) -> str:

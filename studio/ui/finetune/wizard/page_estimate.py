@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWizard, QWizardPage
 
+from studio.service.model_names import parse_model_name
 from studio.core.export import Estimate, estimate_project
 from studio.ui.app import settings as app_settings
 from studio.ui.finetune.choices import FinetuneChoices
@@ -25,9 +26,8 @@ def _range(low: float, likely: float, high: float, fmt: str) -> str:
 
 
 def base_model_of(model: str) -> str:
-    """The price-table key for a model id (a fine-tuned model is priced as its base)."""
-    name = model.removeprefix("ft:")
-    return name.split(":")[0].split(".ft-")[0]
+    """The price-table key for a model id (a fine-tuned model of either name family is priced as its base)."""
+    return parse_model_name(model).base
 
 
 class EstimatePage(QWizardPage):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.errors import StudioError
 from studio.service.clients import FineTunedModel, list_fine_tuned_models
+from studio.service.styles import TRAINING_TYPE_NEEDS_DATED
 from studio.service.profile import BASE_MODELS, ServiceProfile
 from studio.service.submit.params import SUFFIX_MAX
 from studio.ui.finetune.choices import AUTO, FinetuneChoices
@@ -108,6 +109,9 @@ class ServicePage(QWizardPage):
         self.training_type_combo = QComboBox()
         for value, text in TRAINING_TYPES:
             self.training_type_combo.addItem(text, value)
+        # Shown on Azure's v1 API, where `trainingType` is not defined (api-spec-facts §1).
+        self.training_type_note = QLabel(TRAINING_TYPE_NEEDS_DATED)
+        self.training_type_note.setWordWrap(True)
         model_box = QGroupBox("Model and training")
         form = QFormLayout(model_box)
         form.addRow("Start from:", model_row)
@@ -117,6 +121,7 @@ class ServicePage(QWizardPage):
         form.addRow("Learning-rate multiplier:", self.lr_spin)
         form.addRow("Image detail:", self.detail_combo)
         form.addRow(self.training_type_label, self.training_type_combo)
+        form.addRow("", self.training_type_note)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c62828;")
@@ -193,8 +198,14 @@ class ServicePage(QWizardPage):
         if profile is not None:
             self.choices.profile = profile
         azure = bool(profile and profile.is_azure)
+        tiers = bool(profile and profile.supports_training_type)
         self.training_type_label.setVisible(azure)
         self.training_type_combo.setVisible(azure)
+        self.training_type_combo.setEnabled(tiers)
+        if azure and not tiers:
+            self.training_type_combo.setCurrentIndex(max(0, self.training_type_combo.findData("standard")))
+        self.training_type_combo.setToolTip("" if tiers else TRAINING_TYPE_NEEDS_DATED)
+        self.training_type_note.setVisible(azure and not tiers)
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
@@ -223,7 +234,7 @@ class ServicePage(QWizardPage):
             self.error_label.setText("The model name has characters no model id contains. Pick one from the list.")
             return False
         try:
-            self.choices.submit_params().validate(profile.is_azure)
+            self.choices.submit_params().validate(profile.is_azure, kind=profile.kind)
         except StudioError as error:
             self.error_label.setText(str(error))
             return False
