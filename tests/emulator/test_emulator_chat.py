@@ -123,10 +123,20 @@ def test_dated_azure_has_no_model_level_chat_path(azure_client, server):
 def test_azure_answers_carry_content_filter_results_and_openai_ones_do_not(server, azure_client, openai_client):
     server.state.add_deployment("base", BASE)
     green = image_data_uri(COLORS["green"])
-    raw = azure_client.chat.completions.with_raw_response.create(
-        model="base", messages=[{"role": "system", "content": SYSTEM}, user(green)], temperature=0).http_response.json()
+    raw = azure_client.chat.completions.create(  # a JSON view of the answer (tests/emulator/wire_client.py)
+        model="base", messages=[{"role": "system", "content": SYSTEM}, user(green)], temperature=0)
     assert raw["prompt_filter_results"][0]["content_filter_results"]["violence"] == {"filtered": False, "severity": "safe"}
     assert raw["choices"][0]["content_filter_results"]["hate"]["filtered"] is False
     plain = openai_client.chat.completions.with_raw_response.create(
         model=BASE, messages=[user(green)], temperature=0).http_response.json()
     assert "prompt_filter_results" not in plain and "content_filter_results" not in plain["choices"][0]
+
+
+def test_v1_calls_a_deployment_by_name_when_it_is_not_a_model_id(server, openai_client):
+    """The demo service speaks /v1 but deploys through ARM: its deployments answer by name there."""
+    green = image_data_uri(COLORS["green"])
+    with pytest.raises(openai.NotFoundError):
+        ask(openai_client, "demo-deployment", green)
+    server.state.add_deployment("demo-deployment", BASE)
+    reply = ask(openai_client, "demo-deployment", green)
+    assert reply.choices[0].message.content == "red" and reply.model == BASE

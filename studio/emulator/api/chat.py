@@ -5,7 +5,8 @@
     Azure v1:    POST /openai/v1/chat/completions                        body.model = deployment name
 
 Which model answers: on /v1 the model id itself (a vision base model, or a fine-tuned model or
-checkpoint of an OpenAI-style job); on Azure the deployment's model (`EmulatorState.deployed_model`:
+checkpoint of an OpenAI-style job; failing that, a deployment of that name, which is how the demo
+service calls the deployments it makes through ARM); on Azure the deployment's model (`EmulatorState.deployed_model`:
 deployments added by tests with `state.add_deployment(name, model)` or created through the ARM
 endpoints). Unknown models get OpenAI's 404 `model_not_found`; unknown deployments Azure's 404
 `DeploymentNotFound`. Images must be data URIs (the emulator is offline). The answer itself follows
@@ -215,6 +216,11 @@ def _resolve(state: EmulatorState, target: str, style: ApiStyle, now: float) -> 
     else:
         model = target
     found = resolve_model(state, model, now)
+    if found is None and not style.is_azure:
+        # The demo service speaks /v1 but deploys through ARM like Azure: a deployment name works as the
+        # model there (only when it is not a model id). Real OpenAI has no deployments: 404 as below.
+        deployed = state.deployed_model(target, now)
+        found = resolve_model(state, deployed, now) if deployed is not None else None
     if found is None:
         if style.is_azure:  # a deployment of a model that no longer exists
             raise ApiError(404, f"The model of deployment '{target}' ({model}) is not available.",
