@@ -7,15 +7,13 @@ hashed first (with progress on stderr), so the answer covers every present, incl
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
-from typing import Any
 
+from studio.cli.common import SubParsers, print_json, stderr_progress
 from studio.core.curation.perceptual_hash import MAX_THRESHOLD
 
 
-def register(sub: Any) -> None:
+def register(sub: SubParsers) -> None:
     p = sub.add_parser("duplicates", help="list groups of exact and near-duplicate images")
     p.add_argument("project", type=Path)
     p.add_argument("--threshold", type=int, default=None, metavar="BITS",
@@ -26,7 +24,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
-    from studio.cli.project_commands import stderr_progress
     from studio.core.curation.hash_backfill import hash_missing
     from studio.core.curation.project_duplicates import find_duplicates
     from studio.core.errors import StudioError
@@ -43,8 +40,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
         hash_missing(store, stderr_progress("hashing"))
         groups = find_duplicates(store, threshold)
     if args.json:
-        json.dump({"groups": [g.as_dict() for g in groups]}, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json({"groups": [g.as_dict() for g in groups]})
         return 0
     if not groups:
         print(f"No duplicates at a threshold of {threshold} bits.")

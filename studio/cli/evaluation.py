@@ -11,27 +11,28 @@ Nothing that costs money starts without the estimate first: against a paid servi
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from studio.cli.common import (
+    SubParsers,
+    add_service_flags,
+    credentials_for,
+    print_json,
+    profile_from_args,
+    stderr_progress,
+)
 from studio.core.errors import StudioError
 
 
-def register(sub: Any) -> None:
+def register(sub: SubParsers) -> None:
     p = sub.add_parser("evaluate", help="ask a model about every held-out image and score its answers")
     p.add_argument("project", type=Path)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--model", help="base model, fine-tuned model or checkpoint id (OpenAI, demo)")
     which.add_argument("--deployment", help="Azure: the deployment to ask")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--base-url", metavar="URL", help="OpenAI (or compatible) base URL")
-    where.add_argument("--azure-endpoint", metavar="URL", help="Azure OpenAI resource endpoint (dated API)")
-    where.add_argument("--azure-v1", metavar="URL", help="Azure OpenAI resource endpoint, v1 API")
-    where.add_argument("--demo", action="store_true", help="the local demo service (no account needed)")
-    p.add_argument("--api-version", default=None, help="with --azure-endpoint (default 2025-04-01-preview)")
-    p.add_argument("--entra", choices=("default", "browser", "device-code"), help="Azure: sign in with Entra ID")
+    add_service_flags(p)
     p.add_argument("--shots", type=int, default=0, metavar="K", help="show K labeled training images in the prompt")
     p.add_argument("--split", choices=("test", "validation"), default="test")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N images of the split")
@@ -69,8 +70,6 @@ def _kind(model: str, shots: int) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from studio.cli.project_commands import stderr_progress
-    from studio.cli.service_commands import _credentials, _profile_from_args
     from studio.core.evaluation.records import EvalRunSpec
     from studio.core.store.evaluations import EvaluationRepository
     from studio.core.store.project_store import ProjectStore
@@ -88,7 +87,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         else:
             if not (args.model or args.deployment):
                 raise StudioError("Say which model to evaluate: --model NAME (OpenAI, demo) or --deployment NAME (Azure).")
-            profile = _profile_from_args(args, store)
+            profile = profile_from_args(args, store)
             target = args.model or args.deployment
             spec = EvalRunSpec(
                 kind=_kind(target, args.shots), model=args.model or "", deployment=args.deployment,
@@ -112,11 +111,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             if profile.kind != "demo" and not args.yes and not _confirm():
                 raise StudioError("Not started. Pass --yes to start without asking.")
             run_id = create_run(store, spec, profile)
-        metrics = run_evaluation(store, run_id, _credentials(profile), stderr_progress("evaluate"),
+        metrics = run_evaluation(store, run_id, credentials_for(profile), stderr_progress("evaluate"),
                                  concurrency=args.concurrency)
         result = evaluation_json(store, run_id)
         if args.json:
-            _print_json(result)
+            print_json(result)
         else:
             ci = metrics.accuracy_ci95
             print(f"run {run_id}: accuracy {100 * (metrics.accuracy or 0):.1f} % "
@@ -175,7 +174,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 raise StudioError(f"There is no evaluation run {run_id} in this project (see 'studio-cli runs').")
         comparison = repo.compare(args.run_a, args.run_b)
     if args.json:
-        _print_json(comparison.as_dict())
+        print_json(comparison.as_dict())
     else:
         print(comparison.verdict)
         if comparison.mcnemar_p is not None:
@@ -197,7 +196,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                          "kind": run.spec.kind, "split": run.spec.split, "state": run.state,
                          "answered": run.answered, "total": run.total, "accuracy": m.accuracy, "error": run.error})
     if args.json:
-        _print_json(rows)
+        print_json(rows)
     else:
         for r in rows:
             acc = f"{100 * r['accuracy']:.1f} %" if r["accuracy"] is not None else "-"
@@ -209,8 +208,3 @@ def _confirm() -> bool:
     if not sys.stdin or not sys.stdin.isatty():
         return False
     return input("Start the evaluation? [y/N] ").strip().lower() in ("y", "yes")
-
-
-def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")

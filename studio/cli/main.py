@@ -2,42 +2,36 @@
 
 Every command is a thin wrapper over core or service functions, so the CLI and the GUI can never
 disagree about a rule. A user error (`StudioError`) prints its message and exits 2; anything else is a
-bug and keeps its traceback.
+bug and keeps its traceback. Each command family is one module of this package (see FAMILIES); how
+to add one is in docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import NoReturn, Sequence
+from typing import Sequence
 
 from studio import __version__
-from studio.cli import duplicates, evaluation, job_actions, project_commands, service_commands
+from studio.cli import account, checks, classes, duplicates, emulator, evaluation, export, images, jobs, project
+from studio.cli.common import Parser
 from studio.core.errors import StudioError
 from studio.core.tasks import Cancelled
 
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that exits 2 with a one-line hint instead of a usage dump on bad arguments."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\nRun '{self.prog} --help' for the list of options.\n")
+# Each module has `register(subparsers)`; this order is the order of `studio-cli --help`.
+FAMILIES = (checks, project, classes, images, duplicates, export, account, jobs, evaluation, emulator)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="studio-cli",
         description="Vision Fine-Tuning Studio, headless: check images, manage projects, export and fine-tune.",
     )
     parser.add_argument("--version", action="version", version=f"studio-cli {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    project_commands.register(sub)
-    service_commands.register(sub)
-    job_actions.register(sub)
-    evaluation.register(sub)
-    duplicates.register(sub)
+    for family in FAMILIES:
+        family.register(sub)
     return parser
 
 

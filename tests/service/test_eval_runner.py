@@ -197,3 +197,18 @@ def test_a_run_killed_mid_way_resumes_where_it_stopped(store, srv, tmp_path):
     ok = [r for r in srv.state.requests_matching("POST", "/chat/completions") if r.status == 200]
     # Stored answers are never asked again; at most the 2 requests in flight at the kill are repeated.
     assert total <= len(ok) <= total + 2
+
+
+def test_leaving_early_sends_nothing_more_than_what_was_in_flight(store, srv):
+    """An error on the runner's side (here: the progress sink) stops the run without paying for queued images."""
+    srv.faults.add("slow", "/chat/completions", times=None, delay=0.05)
+    run_id = create_run(store, EvalRunSpec(kind="zero_shot", model=BASE), openai_profile(srv))
+
+    def broken_sink(answer, correct):
+        raise RuntimeError("the window went away")
+
+    with pytest.raises(RuntimeError):
+        run_evaluation(store, run_id, KEY, concurrency=2, on_answer=broken_sink, policy=FAST)
+    stored = len(EvaluationRepository(store).answered_ids(run_id))
+    sent = len(srv.state.requests_matching("POST", "/chat/completions"))
+    assert stored >= 1 and sent <= stored + 2 * 2  # only requests already in flight (<= 2 per worker) went unstored

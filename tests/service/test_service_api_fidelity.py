@@ -315,3 +315,25 @@ def test_continuous_fine_tuning_lists_the_original_base(emulator, project_path, 
     models = {m.model_id: m for m in list_fine_tuned_models(profile, KEY)}
     assert models[tuned].base_model == models[retuned].base_model == BASE
     assert list(models)[0] == retuned  # newest first
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("azure", ["waiting to be checked", "being checked"]),  # [facts §5] Azure: pending -> running -> processed
+    ("openai", ["uploaded, waiting to be checked"]),  # OAI: uploaded -> processed
+])
+def test_file_statuses_read_as_words_while_the_service_checks_the_upload(tmp_path, kind, expected):
+    from studio.service.submit.file_upload import wait_until_processed
+
+    with EmulatorServer(step_seconds=0.1, api_keys=["emu-key"]) as srv:
+        profile = profiles(srv)[kind]
+        client = make_client(profile, KEY)
+        path = tmp_path / "train.jsonl"
+        path.write_bytes(_training_jsonl(10))
+        style = ApiStyle.AZURE_DATED if kind == "azure" else ApiStyle.OPENAI
+        file_id = upload_file(client, path, "studio-t-train.jsonl", style=style)
+        messages: list[str] = []
+        wait_until_processed(client, file_id, "train.jsonl", poll_interval=0.01,
+                             progress=lambda done, total, text: messages.append(text))
+    seen = [m for m in messages if "Waiting for the service" in m]
+    for words in expected:
+        assert any(f"({words})" in m for m in seen), seen

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -471,7 +472,9 @@ class ProjectStore:
             shortcut = next((k for k in DEFAULT_SHORTCUTS if k not in used_keys), None)
         else:
             shortcut = self._validate_shortcut(shortcut, None)
-        if color is None:
+        if color is not None:
+            color = _clean_color(color)
+        else:
             used_colors = {c.color for c in existing}
             color = next((c for c in CLASS_PALETTE if c not in used_colors), None)
             if color is None:
@@ -509,6 +512,7 @@ class ProjectStore:
             self.conn.execute("UPDATE classes SET name=? WHERE id=?", (new_name, class_id))
 
     def set_class_color(self, class_id: int, color: str) -> None:
+        color = _clean_color(color)
         with self._tx():
             self.conn.execute("UPDATE classes SET color=? WHERE id=?", (color, class_id))
 
@@ -755,6 +759,14 @@ def _clean_class_name(name: str) -> str:
         raise StudioError("A class needs a name. Type at least one character.")
     if len(cleaned) > 200:
         raise StudioError("Class names can be at most 200 characters long.")
+    return cleaned
+
+
+def _clean_color(color: str) -> str:
+    """'#rrggbb' in lower case: the one form the grid, the class panel and exports read back."""
+    cleaned = color.strip().lower()
+    if not re.fullmatch(r"#[0-9a-f]{6}", cleaned):
+        raise StudioError(f"'{color}' is not a colour. Give it as #rrggbb, for example #1e88e5.")
     return cleaned
 
 

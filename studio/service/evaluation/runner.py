@@ -234,50 +234,57 @@ def run_evaluation(
     in_flight: set[Future[_Outcome]] = set()
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="evaluation") as pool:
         stopping = False
-        while True:
-            # More tasks queued than threads: a worker that finishes starts the next image at once,
-            # even while this thread waits for the disk to confirm a commit (tens of ms on a busy disk).
-            # Requests in flight stay <= concurrency (the pool's size); queued ones cost nothing.
-            while not stopping and len(in_flight) < concurrency + QUEUE_AHEAD:
-                image_id = next(queue, None)
-                if image_id is None:
+        try:
+            while True:
+                # More tasks queued than threads: a worker that finishes starts the next image at once,
+                # even while this thread waits for the disk to confirm a commit (tens of ms on a busy disk).
+                # Requests in flight stay <= concurrency (the pool's size); queued ones cost nothing.
+                while not stopping and len(in_flight) < concurrency + QUEUE_AHEAD:
+                    image_id = next(queue, None)
+                    if image_id is None:
+                        break
+                    in_flight.add(pool.submit(asker, rows[image_id]))
+                if not in_flight:
                     break
-                in_flight.add(pool.submit(asker, rows[image_id]))
-            if not in_flight:
-                break
-            finished, in_flight = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
-            arrived: list[EvalAnswer] = []
-            for future in finished:
-                if future.cancelled():
-                    continue
-                outcome = future.result()
-                if outcome.fatal is not None:
-                    fatal = fatal or outcome.fatal
+                finished, in_flight = wait(in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+                arrived: list[EvalAnswer] = []
+                for future in finished:
+                    if future.cancelled():
+                        continue
+                    outcome = future.result()
+                    if outcome.fatal is not None:
+                        fatal = fatal or outcome.fatal
+                        stopping = True
+                        continue
+                    if outcome.cancelled:
+                        continue
+                    predicted_name = parse_answer(outcome.answer, run.class_names) if outcome.error is None else None
+                    predicted = class_ids.get(predicted_name) if predicted_name is not None else None
+                    arrived.append(EvalAnswer(run_id, outcome.image_id, outcome.answer, predicted, outcome.prompt_tokens,
+                                              outcome.completion_tokens, outcome.latency_ms, outcome.error, time.time()))
+                repo.add_answers(arrived)  # answers that arrived together share one commit
+                for answer in arrived:
+                    done += 1
+                    label = labels.get(answer.image_id)
+                    is_correct = None if label is None else answer.predicted_class_id == label
+                    if label is not None:
+                        scored += 1
+                        correct += int(bool(is_correct))
+                    if on_answer is not None:
+                        on_answer(answer, is_correct)
+                if arrived:
+                    report()
+                if cancel.cancelled:
                     stopping = True
-                    continue
-                if outcome.cancelled:
-                    continue
-                predicted_name = parse_answer(outcome.answer, run.class_names) if outcome.error is None else None
-                predicted = class_ids.get(predicted_name) if predicted_name is not None else None
-                arrived.append(EvalAnswer(run_id, outcome.image_id, outcome.answer, predicted, outcome.prompt_tokens,
-                                          outcome.completion_tokens, outcome.latency_ms, outcome.error, time.time()))
-            repo.add_answers(arrived)  # answers that arrived together share one commit
-            for answer in arrived:
-                done += 1
-                label = labels.get(answer.image_id)
-                is_correct = None if label is None else answer.predicted_class_id == label
-                if label is not None:
-                    scored += 1
-                    correct += int(bool(is_correct))
-                if on_answer is not None:
-                    on_answer(answer, is_correct)
-            if arrived:
-                report()
-            if cancel.cancelled:
-                stopping = True
-            if stopping:
-                for future in in_flight:
-                    future.cancel()  # only those not started yet: nothing sent, nothing to store
+                if stopping:
+                    for future in in_flight:
+                        future.cancel()  # only those not started yet: nothing sent, nothing to store
+        except BaseException:
+            # Leaving early (a disk error, an interrupt): nothing queued may still be sent, or it
+            # would be paid for with nowhere to store the answer.
+            for future in in_flight:
+                future.cancel()
+            raise
 
     if fatal is not None:
         message = _fatal_message(fatal, profile, run, credentials)

@@ -1,4 +1,4 @@
-"""`studio-cli` service commands run in-process, end to end, on the OpenAI and Azure paths."""
+"""`studio-cli` submit, jobs, watch, login, export and estimate, in-process, end to end, on the OpenAI and Azure paths."""
 
 import io
 import json
