@@ -31,6 +31,7 @@ def check_auth(headers: Mapping[str, str], style: ApiStyle, accepted: Collection
     token = _bearer_token(headers)
     if token is not None:
         candidates.append(token)
+    # [facts §7 auth] OAI: Bearer only; AZD: `api-key` header or OAuth2 bearer; AZ1: ApiKeyAuth or OAuth2.
     if style.is_azure and "api-key" in headers:
         candidates.append(headers["api-key"].strip())
 

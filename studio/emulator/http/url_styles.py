@@ -28,6 +28,7 @@ class ApiStyle(str, Enum):
 
 
 # Pause/resume were added to the dated API in this version; older dated versions answer 400.
+# [facts §6 api-version] the 2024-10-21 stable examples have no pause/resume (INFER: they need a newer version).
 PAUSE_RESUME_MIN_API_VERSION = "2025-04-01-preview"
 
 _API_VERSION_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(-preview)?$")
@@ -52,7 +53,8 @@ def parse_url(path: str, query: dict[str, list[str]]) -> ParsedUrl:
 
 
 def require_api_version(url: ParsedUrl) -> None:
-    """Azure's dated API refuses requests without a well-formed api-version, as the real one does."""
+    """Azure's dated API refuses requests without a well-formed api-version, as the real one does
+    ([facts] AZD paths take `api-version` as a required query parameter; AZ1: optional, `v1`/`preview`)."""
     if url.style is not ApiStyle.AZURE_DATED:
         return
     if not url.api_version:
