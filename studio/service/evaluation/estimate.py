@@ -3,7 +3,7 @@ without an estimate first)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from studio.core.evaluation.pricing import cost_usd, default_chat_price
@@ -65,8 +65,6 @@ def with_prices(spec: EvalRunSpec) -> EvalRunSpec:
     default = default_chat_price(spec.model) if spec.model else None
     if default is None:
         return spec
-    from dataclasses import replace
-
     return replace(
         spec,
         price_input_per_1m=spec.price_input_per_1m if spec.price_input_per_1m is not None else default[0],
