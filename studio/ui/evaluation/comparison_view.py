@@ -211,12 +211,13 @@ class ComparisonView(QWidget):
 
         runs_box = QGroupBox("Runs side by side")
         runs_layout = QVBoxLayout(runs_box)
-        runs_layout.addWidget(self.table, 1)
+        runs_layout.addWidget(self.table)
         runs_layout.addWidget(self.bars)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(runs_box, 1)
+        layout.addWidget(runs_box)
         layout.addWidget(pair_box)
+        layout.addStretch(1)
         self.set_comparison(None)
 
     # -- runs ---------------------------------------------------------------------------------------
@@ -225,6 +226,7 @@ class ComparisonView(QWidget):
         """All runs of the project, oldest first; keeps the chosen pair when both still exist."""
         keep_a, keep_b = self.combo_a.currentData(), self.combo_b.currentData()
         self.model.set_runs(runs)
+        self._fit_table()
         self.bars.set_entries([
             (name, float(r.get("accuracy") or 0.0),
              tuple(r["accuracy_ci95"]) if r.get("accuracy_ci95") else None)
@@ -244,6 +246,13 @@ class ComparisonView(QWidget):
             self.combo_a.setCurrentIndex(0)  # the oldest (usually the base model) as "before"
             self.combo_b.setCurrentIndex(len(ids) - 1)
         self._pair_changed()
+
+    def _fit_table(self) -> None:
+        """As tall as its rows (up to ten): the verdict below is what the user came for."""
+        self.table.resizeRowsToContents()
+        rows = min(10, max(2, self.model.rowCount()))
+        height = self.table.horizontalHeader().height() + rows * (self.table.rowHeight(0) or 28) + 6
+        self.table.setFixedHeight(height)
 
     def select_pair(self, run_a: Any, run_b: Any) -> None:
         ia, ib = self.combo_a.findData(run_a), self.combo_b.findData(run_b)

@@ -62,14 +62,27 @@ def run_result(repo: EvaluationRepository, run: EvalRun) -> dict[str, Any]:
     return result
 
 
+def preload() -> None:
+    """Import what evaluation needs (the SDK, scipy.stats: seconds on a busy laptop) on a thread of
+    its own when a project opens, so the first estimate or the first interval is not a frozen window."""
+    import threading
+
+    def work() -> None:
+        try:
+            import scipy.stats  # noqa: F401 - the intervals and tests
+
+            _service()
+        except Exception:  # noqa: BLE001 - only a head start: a real failure surfaces where it is used
+            pass
+
+    threading.Thread(target=work, name="preload-evaluation", daemon=True).start()
+
+
 def _service() -> Any:
-    """The service layer's evaluation package, imported on first use (it pulls in the SDK).
+    """The service layer's evaluation package, imported on first use (it pulls in the SDK)."""
+    import studio.service.evaluation as service
 
-    Looked up by name until `studio.service.evaluation` is in main (eval-engine); then this becomes a
-    plain import."""
-    import importlib
-
-    return importlib.import_module("studio.service.evaluation")
+    return service
 
 
 class EvaluationController(QObject):

@@ -114,6 +114,8 @@ class EvaluateDialog(QDialog):
         header.setSectionResizeMode(USE, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(WHAT, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MODEL, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # model ids differ at the end
+        self.table.setWordWrap(False)
         header.setSectionResizeMode(DEPLOYMENT, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(DEPLOYMENT, 200)
         self.table.setColumnHidden(DEPLOYMENT, not azure)
@@ -145,10 +147,11 @@ class EvaluateDialog(QDialog):
 
         # -- images
         self.split_group = QButtonGroup(self)
-        self.split_test = QRadioButton("Test split (never uploaded; recommended)")
+        self.split_test = QRadioButton("Test split (never uploaded)")
         self.split_validation = QRadioButton("Validation split")
         n_sel = len(self.selection)
-        self.split_selection = QRadioButton(f"The {n_sel:,} image{'s' if n_sel != 1 else ''} selected in the grid")
+        self.split_selection = QRadioButton(
+            f"The {n_sel:,} images selected in the grid" if n_sel else "Images selected in the grid (select some first)")
         self.split_selection.setEnabled(n_sel > 0)
         for i, (button, key) in enumerate(((self.split_test, "test"), (self.split_validation, "validation"),
                                             (self.split_selection, "selection"))):
@@ -173,7 +176,7 @@ class EvaluateDialog(QDialog):
             spin.setSuffix(" per 1M tokens")
             spin.setSpecialValueText("not set")
             spin.valueChanged.connect(self._changed)
-        price_box = QGroupBox("Price (your contract's; leave 'not set' to see tokens only)")
+        price_box = QGroupBox("Price (yours; 'not set': tokens only)")
         pform = QFormLayout(price_box)
         pform.addRow("Input:", self.price_in)
         pform.addRow("Output:", self.price_out)
@@ -220,14 +223,14 @@ class EvaluateDialog(QDialog):
         side.addWidget(price_box)
         side.addStretch(1)
         middle = QHBoxLayout()
-        middle.addWidget(models_box, 3)
-        middle.addLayout(side, 2)
+        middle.addWidget(models_box, 7)
+        middle.addLayout(side, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(middle, 1)
         layout.addWidget(run_box)
         layout.addLayout(buttons)
-        self.resize(980, 640)
+        self.resize(1000, 600)
 
         controller.estimate_ready.connect(self._on_estimate)
         controller.progress.connect(self._on_progress)
@@ -261,9 +264,13 @@ class EvaluateDialog(QDialog):
             model.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             model.setToolTip(choice.model)
             self.table.setItem(r, MODEL, model)
-        deployment = QLineEdit()
-        deployment.setPlaceholderText("deployment name")
-        deployment.textChanged.connect(lambda _: self._changed())
+        deployment = QComboBox()  # editable: a typed name works; listed deployments fill it when known
+        deployment.setEditable(True)
+        deployment.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        line = deployment.lineEdit()
+        assert line is not None
+        line.setPlaceholderText("deployment name")
+        line.textChanged.connect(lambda _: self._changed())
         self.table.setCellWidget(r, DEPLOYMENT, deployment)
 
     def _check_defaults(self, preselect: str | None) -> None:
@@ -288,16 +295,58 @@ class EvaluateDialog(QDialog):
     def is_checked(self, row: int) -> bool:
         return self._item(row, USE).checkState() == Qt.CheckState.Checked
 
+    def deployment_combo(self, row: int) -> QComboBox:
+        combo = self.table.cellWidget(row, DEPLOYMENT)
+        assert isinstance(combo, QComboBox)  # every row gets one when it is added
+        return combo
+
     def deployment_edit(self, row: int) -> QLineEdit:
-        edit = self.table.cellWidget(row, DEPLOYMENT)
-        assert isinstance(edit, QLineEdit)  # every row gets one when it is added
+        edit = self.deployment_combo(row).lineEdit()
+        assert edit is not None  # the combo is editable
         return edit
+
+    def set_deployment_choices(self, deployments: Sequence[tuple[str, str | None]]) -> None:
+        """Offer the resource's ready deployments ((name, model it serves)) in each row's combo: the
+        ones serving that row's model first; a row with exactly one such and nothing typed gets it."""
+        for r, choice in enumerate(self._rows):
+            combo = self.deployment_combo(r)
+            typed = combo.currentText()
+            serving = [n for n, m in deployments if m == choice.model and choice.model]
+            others = [n for n, m in deployments if n not in serving]
+            combo.blockSignals(True)
+            combo.clear()
+            for name in serving + others:
+                served = next((m for n, m in deployments if n == name), None)
+                combo.addItem(f"{name}" if name in serving else f"{name} (serves {served or '?'})", name)
+            combo.setCurrentIndex(-1)
+            combo.setEditText(typed)
+            combo.blockSignals(False)
+            if not typed and len(serving) == 1:
+                combo.setEditText(serving[0])
+        self._changed()
+
+    def set_deployment(self, model: str, name: str) -> None:
+        """Evaluate `model` through deployment `name` (from the Deployments window's Evaluate…)."""
+        r = self.row_of(model)
+        if r < 0:
+            r = len(self._rows) - 1  # the "other model id" row
+            self.other_edit.setText(model)
+        self.set_checked(r, True)
+        self.deployment_edit(r).setText(name)
 
     def row_of(self, model: str, kind: str | None = None) -> int:
         for r, c in enumerate(self._rows):
             if c.model == model and (kind is None or c.kind == kind):
                 return r
         return -1
+
+    def _deployment_name(self, row: int) -> str | None:
+        combo = self.deployment_combo(row)
+        text = combo.currentText().strip()
+        idx = combo.findText(text)
+        if idx >= 0 and combo.itemData(idx):
+            return str(combo.itemData(idx))  # a listed deployment shown with what it serves
+        return text or None
 
     def _other_typed(self, row: int, text: str) -> None:
         if text.strip() and not self.is_checked(row):
@@ -325,7 +374,7 @@ class EvaluateDialog(QDialog):
                 model = self.other_edit.text().strip()
                 if not model:
                     return None, "Type the other model's id, or untick that row."
-            deployment = self.deployment_edit(r).text().strip() or None
+            deployment = self._deployment_name(r)
             if self.azure and deployment is None:
                 return None, f"Type the Azure deployment that serves {model} (row '{c.title}')."
             shots = self.shots.value() if c.kind == FEW_SHOT else 0

@@ -22,7 +22,7 @@ from studio.service.profile import BASE_MODELS, ServiceProfile
 from studio.ui.app import settings as app_settings
 from studio.ui.common.tasks import BackgroundTask
 from studio.ui.evaluation.answers_panel import EvalAnswersPanel
-from studio.ui.evaluation.controller import EvaluationController
+from studio.ui.evaluation.controller import EvaluationController, preload
 from studio.ui.evaluation.csv_export import export_run_csv
 from studio.ui.evaluation.evaluate_dialog import EvaluateDialog
 from studio.ui.evaluation.plan import CHECKPOINT, FINE_TUNED, ModelChoice
@@ -73,6 +73,17 @@ class EvaluationIntegration(QObject):
         if getattr(window, "session", None) is not None:
             self.project_opened(window.session)
 
+    def _deployments_listed(self, dialog: EvaluateDialog, found: list[tuple[str, str | None]]) -> None:
+        if self.dialog is dialog:
+            dialog.set_deployment_choices(found)
+
+    def evaluate_deployment(self, name: str, model: str | None = None) -> EvaluateDialog | None:
+        """Open the Evaluate dialog on a deployment (the Deployments window's Evaluate…)."""
+        dialog = self.open_dialog(preselect=model)
+        if dialog is not None and model:
+            dialog.set_deployment(model, name)
+        return dialog
+
     # -- project life -------------------------------------------------------------------------------
 
     def _credentials(self) -> Any:
@@ -101,6 +112,7 @@ class EvaluationIntegration(QObject):
             self.controller = None
             self._update_actions()
             return
+        preload()
         self.controller.runs_changed.connect(self._refresh_viewer_answers)
         session.labels_changed.connect(self._labels_changed)
         ws = self.window.workspace
@@ -157,12 +169,13 @@ class EvaluationIntegration(QObject):
             return []
         out: list[ModelChoice] = []
         for job in sorted(controller.jobs(), key=lambda j: j.created_at or 0, reverse=True):
+            which = f"job \u2026{job.id[-5:]}"  # enough to tell this project's jobs apart; full id in the model
             if job.fine_tuned_model:
-                out.append(ModelChoice(FINE_TUNED, job.fine_tuned_model, f"Tuned model (job {job.id})", job.id))
+                out.append(ModelChoice(FINE_TUNED, job.fine_tuned_model, f"Tuned model ({which})", job.id))
             for ckpt in sorted(controller.checkpoints(job.id), key=lambda c: c.step_number or 0, reverse=True):
                 if ckpt.model_id and ckpt.model_id != job.fine_tuned_model:
                     out.append(ModelChoice(CHECKPOINT, ckpt.model_id,
-                                           f"Checkpoint at step {ckpt.step_number} (job {job.id})", job.id))
+                                           f"Checkpoint, step {ckpt.step_number} ({which})", job.id))
         return out
 
     def _selection(self) -> list[int]:
@@ -188,10 +201,89 @@ class EvaluationIntegration(QObject):
                                 azure=self.profile().is_azure, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dialog.results_requested.connect(self._results_requested)
+        self.controller.plan_finished.connect(lambda run_ids, d=dialog: self._offer_cleanup(d, run_ids))
         dialog.destroyed.connect(lambda *_: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.show()
+        if dialog.azure:
+            self._list_deployments(dialog)
         return dialog
+
+    def _list_deployments(self, dialog: EvaluateDialog) -> None:
+        """Fill the deployment combos from the resource's ready deployments (network: a pool thread).
+        Until deployments can be listed (no Entra sign-in, or that feature absent) typed names work."""
+        service = _deployments_service()
+        if service is None or self.session is None:
+            return
+        stores, profile = self.session.stores, self.profile()
+
+        def work(progress: Any, cancel: Any) -> list[tuple[str, str | None]]:
+            store = stores.open_reader()
+            try:
+                targets = service.call_targets(profile, store)
+            finally:
+                store.close()
+            return [(t.model, t.served_model) for t in targets if t.kind == "deployment"]
+
+        task = BackgroundTask(work, self, title="Listing deployments")
+        task.finished.connect(lambda found: self._deployments_listed(dialog, found))
+        task.start()  # quiet: on failure the typed name keeps working, and the run says what is wrong
+
+    def _offer_cleanup(self, dialog: EvaluateDialog, run_ids: list[int]) -> None:
+        """After an evaluation through deployments this project created, offer to delete them: Azure
+        bills a deployed fine-tuned model by the hour whether it is asked or not."""
+        records_module = _deployment_records()
+        if records_module is None or self.session is None or not dialog.azure or self.controller is None:
+            return
+        used = {run.spec.deployment for run in (self.controller.run(i) for i in run_ids) if run and run.spec.deployment}
+        if not used:
+            return
+        stores = self.session.stores
+
+        def work(progress: Any, cancel: Any) -> list[str]:
+            store = stores.open_reader()
+            try:
+                records = records_module.project_deployments(store)
+            finally:
+                store.close()
+            return sorted({r.name for r in records if r.name in used and r.deleted_at is None})
+
+        task = BackgroundTask(work, self, title="Checking deployments")
+        task.finished.connect(self._show_cleanup)
+        task.start()
+
+    def _show_cleanup(self, names: list[str]) -> None:
+        if not names:
+            return
+        listed = ", ".join(f"\u201c{n}\u201d" for n in names)
+        self.window.show_message(
+            f"The evaluation used {len(names)} deployment{'s' if len(names) != 1 else ''} the studio created "
+            f"({listed}). A deployed model is billed by the hour while it exists; delete "
+            f"{'them' if len(names) != 1 else 'it'} if you are done.",
+            "warning", [("Delete now", lambda: self.delete_deployments(names)), ("Keep", lambda: None)],
+            key="evaluation-deployments")
+
+    def delete_deployments(self, names: list[str]) -> BackgroundTask | None:
+        service = _deployments_service()
+        if service is None or self.session is None:
+            return None
+        stores, profile = self.session.stores, self.profile()
+
+        def work(progress: Any, cancel: Any) -> int:
+            store = stores.open()
+            try:
+                manager = service.open_manager(profile, store)
+                for i, name in enumerate(names):
+                    progress(i, len(names), f"Deleting {name}")
+                    manager.delete(name, progress, cancel)
+            finally:
+                store.close()
+            return len(names)
+
+        task = BackgroundTask(work, self, title="Deleting deployments")
+        task.finished.connect(lambda n: self.window.show_message(f"Deleted {n} deployment(s).", "info"))
+        self.window.run_task(task)  # failures (e.g. an API key cannot manage deployments) become a banner
+        return task
 
     def _results_requested(self, run_ids: list[int]) -> None:
         if self.dialog is not None:
@@ -245,7 +337,8 @@ class EvaluationIntegration(QObject):
             return
         ids = self.controller.cell_image_ids(run_id, true_class, predicted)
         said = f"answered \u201c{predicted}\u201d" if predicted is not None else "answered no class"
-        self._show_ids(CELL_KEY, f"{self._run_name(run_id)}: {true_class} {said} ({len(ids):,})", ids)
+        # count first: the filter combo is narrow and cuts the end
+        self._show_ids(CELL_KEY, f"{true_class} {said} ({len(ids):,}) \u00b7 {self._run_name(run_id)}", ids)
 
     def show_disagreements(self, run_id: int) -> None:
         if self.controller is None:
@@ -257,7 +350,7 @@ class EvaluationIntegration(QObject):
             self.window.show_message(f"{self._run_name(run_id)} agrees with every label it was asked about.", "info")
 
     def _disagree_text(self, run_id: int, n: int) -> str:
-        return f"Model disagrees with label: {self._run_name(run_id)} ({n:,})"
+        return f"Model disagrees with label ({n:,}) \u00b7 {self._run_name(run_id)}"
 
     def _labels_changed(self, ids: list[int]) -> None:
         """Relabeling updates the counts: the results window re-reads, the disagreement entry recounts
@@ -304,6 +397,26 @@ class EvaluationIntegration(QObject):
             f"Exported {n:,} answers of \u201c{name}\u201d to '{path}'.", "info"))
         self.window.run_task(task)  # failures become the window's error banner
         return task
+
+
+def _deployments_service() -> Any:
+    """`studio.service.deployments` when it is installed (issue 13), else None: looked up by name so
+    evaluation works, with typed deployment names, without it."""
+    import importlib
+
+    try:
+        return importlib.import_module("studio.service.deployments")
+    except ImportError:
+        return None
+
+
+def _deployment_records() -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module("studio.core.store.deployment_records")
+    except ImportError:
+        return None
 
 
 def install_evaluation(window: Any, finetune: Any = None, *, concurrency: int | None = None) -> EvaluationIntegration:

@@ -63,6 +63,8 @@ class EvaluationWindow(QWidget):
         self._closed = False
         self.run_list = QListWidget()
         self.run_list.setObjectName("runList")
+        self.run_list.setWordWrap(True)
+        self.run_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.run_list.currentItemChanged.connect(lambda *_: self._show_current())
         self.evaluate_button = QPushButton("Evaluate\u2026")
         self.evaluate_button.clicked.connect(self.evaluate_requested)

@@ -156,14 +156,19 @@ class RunResultsView(QWidget):
         self.per_class.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.per_class.verticalHeader().hide()
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.per_class.horizontalHeader().setStretchLastSection(True)
+        self.per_class.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         per_class_box = QGroupBox("Per class")
         QVBoxLayout(per_class_box).addWidget(self.per_class)
 
         self.heatmap = ConfusionHeatmap()
         self.heatmap.cell_activated.connect(self._cell)
-        heat_box = QGroupBox("Confusion matrix (rows: true class, columns: answer; click a cell to see the images)")
-        QVBoxLayout(heat_box).addWidget(self.heatmap)
+        heat_box = QGroupBox("Confusion matrix")
+        heat_layout = QVBoxLayout(heat_box)
+        axes = QLabel("Rows: the label in your project. Columns: the model's answer. Green: right; red: wrong "
+                      "(the deeper, the larger the share of that row). Click a cell to see its images.")
+        axes.setWordWrap(True)
+        heat_layout.addWidget(axes)
+        heat_layout.addWidget(self.heatmap, 1)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(per_class_box)

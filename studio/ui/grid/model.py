@@ -6,11 +6,12 @@ a change touches only the rows it changed. Membership changes (a labeled image l
 "unlabeled" view, a scan adding files) are applied as row removals and insertions, never as a full
 reset, so the current image and the scroll position survive.
 
-Why a QStringListModel underneath: Qt's list view lays out every row after rows are removed or
-inserted, calling `index()` -> `rowCount()` twice per row. With `rowCount` written in Python that is
-200,000 calls into Python per key press at 100,000 images (~140 ms). Here the row *count* is kept
-by the C++ base class (a list of empty strings, ~8 bytes a row), so `rowCount` and `index` never
-leave C++; only `data()` is Python, and views call it for visible rows only. `_ids` is updated in
+Why a QStringListModel underneath: Qt's own per-row loops (QListView's layout, which the grid no
+longer uses; selection and persistent-index bookkeeping) call `index()` -> `rowCount()` per row; with
+`rowCount` written in Python that was 200,000 calls into Python per key press at 100,000 images
+(~140 ms). Here the row *count* is kept by the C++ base class (a list of empty strings, ~8 bytes a
+row), so `rowCount` and `index` never leave C++; only `data()` is Python, and the grid calls it for
+visible rows only. `_ids` is updated in
 slots connected to the model's own row signals before any view connects, so views always see ids
 and row count agree.
 """
@@ -18,7 +19,7 @@ and row count agree.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QStringListModel, Qt
 
@@ -45,6 +46,7 @@ class ImageGridModel(QStringListModel):
         self._ids: list[int] = []
         self._rows: OrderedDict[int, ImageRow] = OrderedDict()
         self._pending: tuple[str, Any] | None = None
+        self.hint_row = -1  # where the next change probably is (the labeling controller's current row)
         # Connected before any view exists, so these run before views hear about the change.
         self.rowsRemoved.connect(self._apply_pending)
         self.rowsInserted.connect(self._apply_pending)
@@ -234,30 +236,31 @@ class ImageGridModel(QStringListModel):
         want = self.filter.excluded
         self._apply_membership(ids, lambda row: row.excluded == want)
 
-    def _apply_membership(self, ids: list[int], still_matches) -> None:
+    def _apply_membership(self, ids: list[int], still_matches: Callable[[ImageRow], bool]) -> None:
         """Fast path for a change of the one field the filter tests: drop rows that stopped matching.
 
         Rows that started matching may also fail the filter's other criteria, and their position is
-        unknown, so that case (undo, clearing a label) queries again.
+        unknown, so that case (undo, clearing a label) queries again. A few changed images are found
+        from `hint_row` (where the user is) instead of indexing all ids: at 100,000 images building a
+        set of every id costs milliseconds on each key press.
         """
         rows = self.session.rows(ids)
-        present = set(self._ids)
-        leaving = [r.id for r in rows if r.id in present and not still_matches(r)]
-        joining = [r.id for r in rows if r.id not in present and still_matches(r)]
+        if len(rows) <= 32:
+            where = {r.id: self.row_of(r.id, self.hint_row) for r in rows}
+        else:
+            wanted = {r.id for r in rows}
+            where = dict.fromkeys(wanted, -1) | {i: pos for pos, i in enumerate(self._ids) if i in wanted}
+        leaving = [r.id for r in rows if where[r.id] >= 0 and not still_matches(r)]
+        joining = [r.id for r in rows if where[r.id] < 0 and still_matches(r)]
         if joining:
             self.refresh()
             return
         for row in rows:
             self._rows[row.id] = row
-        if leaving:
-            leave = set(leaving)
-            gone = sorted(r for r, i in enumerate(self._ids) if i in leave) if len(leaving) > 3 else sorted(
-                self.row_of(i) for i in leaving
-            )
-            for first, last in reversed(_runs([g for g in gone if g >= 0])):
-                self._remove(first, last)
+        for first, last in reversed(_runs(sorted(where[i] for i in leaving))):
+            self._remove(first, last)
         leave_set = set(leaving)
-        self._emit_rows_changed([i for i in ids if i not in leave_set])
+        self._emit_rows_changed([i for i in ids if i not in leave_set], self.hint_row)
 
     def _on_classes_changed(self) -> None:
         self._all_changed()

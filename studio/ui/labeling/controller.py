@@ -122,6 +122,7 @@ class LabelingController(QObject):
                 next_id = self._next_after(rows, ids, class_id)
         else:
             next_id = self._next_after(rows, ids, class_id)
+        self.model.hint_row = rows[0]  # the model finds the changed rows there, not by a search
         if not self.session.label(ids, class_id):
             return False
         info = self.session.class_info(class_id)
@@ -155,6 +156,7 @@ class LabelingController(QObject):
         if not images:
             return
         exclude = not all(r.excluded for r in images)
+        self.model.hint_row = rows[0]
         if self.session.set_excluded([r.id for r in images], exclude):
             n = len(images)
             self.toast.emit(("Excluded" if exclude else "Included again") + (f": {n} images" if n > 1 else ""))

@@ -153,3 +153,26 @@ def test_failure_message_is_shown(qtbot):
     ctl.plan_failed.emit("The deployment 'x' does not exist. Deploy the model first.")
     assert "does not exist" in dialog.progress_label.text()
     assert not dialog.running
+
+
+def test_listed_deployments_fill_the_azure_cells(qtbot):
+    ctl, dialog = _dialog(qtbot, azure=True)
+    tuned = dialog.row_of(CHOICES[0].model)
+    dialog.deployment_edit(0).setText("my-base")  # typed before the list arrived: kept
+    dialog.set_deployment_choices([("tuned-dev", CHOICES[0].model), ("other", "gpt-4.1-2025-04-14")])
+    assert dialog.deployment_edit(0).text() == "my-base"
+    assert dialog.deployment_edit(tuned).text() == "tuned-dev"  # the one deployment serving that model
+    combo = dialog.deployment_combo(0)
+    combo.setCurrentIndex(combo.findData("other"))  # shown as "other (serves gpt-4.1-…)"
+    plan, _ = dialog.plan()
+    assert [r.deployment for r in plan.runs] == ["other", "tuned-dev"]
+
+
+def test_set_deployment_from_the_deployments_window(qtbot):
+    ctl, dialog = _dialog(qtbot, azure=True)
+    checkpoint = dialog.row_of(CHOICES[1].model)
+    dialog.set_deployment(CHOICES[1].model, "ckpt-dev")
+    assert dialog.is_checked(checkpoint)
+    assert dialog.deployment_edit(checkpoint).text() == "ckpt-dev"
+    dialog.set_deployment("ft:gpt-4.1-2025-04-14:x::z", "elsewhere")  # not one of this project's models
+    assert dialog.other_edit.text() == "ft:gpt-4.1-2025-04-14:x::z"
