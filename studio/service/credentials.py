@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import keyring
 import keyring.backend
@@ -223,42 +223,61 @@ ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
 ENTRA_METHODS = ("default", "browser", "device_code")
 
 
+_credentials_cache: dict[tuple[str, str | None], Any] = {}
+_credentials_lock = threading.Lock()
+
+
+def entra_credential(
+    method: str = "default",
+    tenant_id: str | None = None,
+    device_code_prompt: Callable[[str, str, object], None] | None = None,
+) -> Any:
+    """The azure-identity credential for a sign-in method, one per (method, tenant) per process.
+
+    Shared on purpose: the data plane (Azure OpenAI) and Resource Manager (deployments) ask the same
+    credential for tokens of different scopes, so the user signs in once. "default" suits machines
+    already signed in (Azure CLI, managed identity, environment); "browser" and "device_code" are
+    for a laptop user signing in interactively. Tokens are cached in memory by azure-identity and
+    never written by us.
+    """
+    try:
+        from azure.identity import DefaultAzureCredential, DeviceCodeCredential, InteractiveBrowserCredential
+    except ImportError as exc:  # pragma: no cover - azure-identity is a declared dependency
+        raise CredentialError("Microsoft Entra sign-in needs the azure-identity package.") from exc
+    if method not in ENTRA_METHODS:
+        raise CredentialError(
+            f"Unknown Microsoft Entra sign-in method {method!r}; use one of: {', '.join(ENTRA_METHODS)}."
+        )
+    key = (method, tenant_id or None)
+    with _credentials_lock:
+        cached = _credentials_cache.get(key)
+        if cached is not None and device_code_prompt is None:
+            return cached
+        kwargs: dict = {}
+        if tenant_id:
+            kwargs["tenant_id"] = tenant_id
+        credential: Any
+        if method == "default":
+            credential = DefaultAzureCredential()
+        elif method == "browser":
+            credential = InteractiveBrowserCredential(**kwargs)
+        else:
+            if device_code_prompt is not None:
+                kwargs["prompt_callback"] = device_code_prompt
+            credential = DeviceCodeCredential(**kwargs)
+        _credentials_cache[key] = credential
+        return credential
+
+
 def entra_token_provider(
     method: str = "default",
     tenant_id: str | None = None,
     device_code_prompt: Callable[[str, str, object], None] | None = None,
 ) -> TokenProvider:
-    """A bearer-token callable for Azure OpenAI using azure-identity.
+    """A bearer-token callable for Azure OpenAI (the data plane), from `entra_credential`."""
+    from azure.identity import get_bearer_token_provider
 
-    "default" suits machines already signed in (Azure CLI, managed identity, environment);
-    "browser" and "device_code" are for a laptop user signing in interactively. Tokens are cached in
-    memory by azure-identity and never written by us.
-    """
-    try:
-        from azure.identity import (
-            DefaultAzureCredential,
-            DeviceCodeCredential,
-            InteractiveBrowserCredential,
-            get_bearer_token_provider,
-        )
-    except ImportError as exc:  # pragma: no cover - azure-identity is a declared dependency
-        raise CredentialError("Microsoft Entra sign-in needs the azure-identity package.") from exc
-    kwargs: dict = {}
-    if tenant_id:
-        kwargs["tenant_id"] = tenant_id
-    credential: DefaultAzureCredential | InteractiveBrowserCredential | DeviceCodeCredential
-    if method == "default":
-        credential = DefaultAzureCredential()
-    elif method == "browser":
-        credential = InteractiveBrowserCredential(**kwargs)
-    elif method == "device_code":
-        if device_code_prompt is not None:
-            kwargs["prompt_callback"] = device_code_prompt
-        credential = DeviceCodeCredential(**kwargs)
-    else:
-        raise CredentialError(
-            f"Unknown Microsoft Entra sign-in method {method!r}; use one of: {', '.join(ENTRA_METHODS)}."
-        )
+    credential = entra_credential(method, tenant_id, device_code_prompt)
     return get_bearer_token_provider(credential, ENTRA_SCOPE)
 
 

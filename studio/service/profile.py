@@ -43,6 +43,12 @@ class ServiceProfile:
     organization: str | None = None  # openai only
     project: str | None = None  # openai only
     name: str = ""
+    # Where the Azure resource lives in Resource Manager (deployments): found from the endpoint or
+    # entered once; not secrets. `management_endpoint` "" means https://management.azure.com.
+    subscription_id: str = ""
+    resource_group: str = ""
+    account_name: str = ""
+    management_endpoint: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

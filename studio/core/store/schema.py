@@ -187,7 +187,30 @@ _V4: list[str] = [
     "CREATE INDEX eval_answers_image ON eval_answers(image_id)",
 ]
 # Version 5: Azure deployments this project created.
-_V5: list[str] = []
+_V5: list[str] = [
+    # One row per deployment the studio asked for, written BEFORE the request goes out so a crash never
+    # leaves an hourly-billed deployment the project does not know it made. `account_id` is the ARM
+    # resource id of the Azure OpenAI resource (lower case); names are unique per account while live.
+    """CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        model TEXT NOT NULL,
+        job_id TEXT,
+        checkpoint_step INTEGER,
+        deployment_type TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        capacity INTEGER NOT NULL,
+        purpose TEXT,
+        state TEXT NOT NULL,
+        requested_at REAL NOT NULL,
+        created_at REAL,
+        deleted_at REAL,
+        error TEXT
+    )""",
+    "CREATE UNIQUE INDEX deployments_live_name ON deployments(account_id, name) WHERE deleted_at IS NULL",
+    "CREATE INDEX deployments_purpose ON deployments(purpose)",
+]
 # Version 6: moderation-skip predictions (face / person) and the user's overrides.
 _V6: list[str] = []
 # Version 7: perceptual hashes and duplicate decisions (owned by core/curation duplicates).

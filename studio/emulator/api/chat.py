@@ -215,6 +215,10 @@ def _resolve(state: EmulatorState, target: str, style: ApiStyle, now: float) -> 
                            code="DeploymentNotFound")
     else:
         model = target
+        # The demo (OpenAI style) deploys through the emulated Resource Manager on the same emulator:
+        # there a deployment name is called as `model` (the studio's Try it / evaluation of a deployment).
+        if resolve_model(state, target, now) is None:
+            model = state.deployed_model(target, now) or target
     found = resolve_model(state, model, now)
     if found is None and not style.is_azure:
         # The demo service speaks /v1 but deploys through ARM like Azure: a deployment name works as the

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
+from studio.emulator.api import arm
 from studio.emulator.http.errors import ApiError, rate_limited, server_error
 from studio.emulator.http.request import ApiRequest, ApiResponse
 from studio.emulator.http.auth import check_auth
@@ -102,6 +103,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         query = parse_qs(split.query, keep_blank_values=True)
         body = self._read_body()
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if arm.is_arm_path(split.path):
+            self._handle_arm(split.path, query, headers, body)
+            return
         url: ParsedUrl | None = None
         try:
             url = parse_url(split.path, query)
@@ -126,6 +130,31 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self.command, split.path, url.resource_path if url else None, url.style.value if url else None,
             response.status if response is not None else 0,
         ))
+        if response is None:
+            self._drop()
+        else:
+            self._write(response)
+
+    def _handle_arm(self, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> None:
+        """Azure Resource Manager (deployments): its own auth, api-version and error rules, see `api.arm`."""
+        emulator = self.server.emulator
+        state = emulator.state
+        host = headers.get("host") or "{}:{}".format(*self.server.server_address[:2])
+        request = arm.ArmRequest(self.command, path, query, headers, body, state.now(), f"http://{host}")
+        response: ApiResponse | None
+        try:
+            if state.arm is None:
+                raise arm.ArmError(404, "InvalidResourceType", "This emulator serves no Resource Manager endpoints.")
+            response = arm.serve(state, state.arm, emulator.faults, emulator.api_keys, request)
+        except arm.ArmError as refusal:
+            response = ApiResponse(refusal.status, json_body=refusal.body())
+        except arm.Dropped:
+            response = None
+        except Exception as exc:  # a bug in the emulator: still answer like ARM would
+            traceback.print_exc(file=sys.stderr)
+            error = arm.ArmError(500, "InternalServerError", f"The emulator hit an internal error ({type(exc).__name__}). This is a bug in the emulator.")
+            response = ApiResponse(500, json_body=error.body())
+        state.requests.append(RequestRecord(self.command, path, path, "arm", response.status if response is not None else 0))
         if response is None:
             self._drop()
         else:

@@ -20,6 +20,7 @@ from studio.emulator.state.store import EmulatorState
 from studio.emulator.http.faults import Faults
 from studio.emulator.http.handler import EmulatorRequestHandler
 from studio.emulator.http.httpd import EmulatorHTTPServer
+from studio.emulator.state.arm_store import ArmStore, ArmTiming
 from studio.emulator.state.records import Timing
 
 # Fast enough that a 10-example job finishes in well under a second of wall time.
@@ -48,6 +49,10 @@ class EmulatorServer:
         self._httpd = EmulatorHTTPServer((host, port), self, EmulatorRequestHandler)
         self._host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self._thread: threading.Thread | None = None
+        # Azure Resource Manager (deployments), served at the root of the same port.
+        self.arm = ArmStore(ArmTiming.from_step_seconds(step_seconds), default_endpoint=self.azure_endpoint,
+                            path=Path(data_dir) / "arm.json" if data_dir is not None else None)
+        self.state.arm = self.arm
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -85,6 +90,11 @@ class EmulatorServer:
     @property
     def base_url(self) -> str:
         return f"{self.azure_endpoint}/v1"
+
+    @property
+    def arm_base_url(self) -> str:
+        """Where the management SDKs point (`base_url=`) instead of https://management.azure.com."""
+        return self.azure_endpoint
 
     @property
     def azure_v1_base_url(self) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.emulator.state.blob_store import DirectoryBlobStore, MemoryBlobStore
+from studio.emulator.state.arm_store import ArmStore
 from studio.emulator.state.clock import Clock
 from studio.emulator.state.ids import derived_id
 from studio.emulator.training.timeline import JobSnapshot, derive
@@ -51,6 +52,7 @@ class EmulatorState:
         self.files_created = 0
         self.uploads_created = 0
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
+        self.arm: ArmStore | None = None  # set by the server: Resource Manager accounts and deployments
         self._terminal_snapshots: dict[str, JobSnapshot] = {}
         # Azure deployments chat completions can call: name -> model id (tests: `add_deployment`;
         # the ARM endpoints, when present, answer through `arm.deployed_model`). Not persisted.

@@ -91,6 +91,9 @@ def install_finetune_later(window) -> None:
                 from studio.ui.finetune.integration import install_finetune
 
                 window.finetune = install_finetune(window)
+                from studio.ui.deployments.integration import install_deployments
+
+                window.deployments = install_deployments(window, window.finetune)
                 from studio.ui.evaluation.integration import install_evaluation
 
                 window.evaluation = install_evaluation(window, window.finetune)

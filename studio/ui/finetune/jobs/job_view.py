@@ -81,6 +81,7 @@ def estimated_finish(job: jr.JobRecord, events: list[jr.JobEvent], step: int | N
 class JobView(QWidget):
     show_skipped_requested = Signal()  # "Show them": the main window filters the grid to skipped images
     sign_in_requested = Signal(object)  # ServiceProfile
+    deploy_requested = Signal(str)  # job id: deploy its model or a checkpoint (ui/deployments)
     evaluate_requested = Signal(str, str)  # model id (final model or a checkpoint), job id
 
     def __init__(self, controller: FinetuneController, job_id: str, *, confirm: ConfirmFn | None = None,
@@ -156,6 +157,11 @@ class JobView(QWidget):
         model_layout.addWidget(QLabel("<b>Fine-tuned model:</b>"))
         model_layout.addWidget(self.model_edit, 1)
         model_layout.addWidget(copy_model)
+        self.deploy_button = QPushButton("Deploy\u2026")
+        self.deploy_button.setObjectName("jobDeploy")
+        self.deploy_button.setToolTip("Deploy this model or one of its checkpoints, to try and evaluate it")
+        self.deploy_button.clicked.connect(lambda: self.deploy_requested.emit(self.job_id))
+        model_layout.addWidget(self.deploy_button)
         self.evaluate_button = QPushButton("Evaluate\u2026")
         self.evaluate_button.setObjectName("evaluateJobModel")
         self.evaluate_button.setToolTip("Is the tuned model better than the base model? Measure both on your test images.")
