@@ -14,6 +14,11 @@ def register(sub: SubParsers) -> None:
     p.add_argument("path", type=Path)
     p.add_argument("--json", action="store_true", help="print one JSON object (the default prints a summary)")
     p.add_argument("--quick", action="store_true", help="header checks only (no full decode; misses truncation)")
+    p.add_argument(
+        "--moderation", action="store_true",
+        help="also predict which images the service's moderation will skip (faces, people): adds "
+        "likely_skipped and boxes to each file",
+    )
     p.set_defaults(handler=cmd_check)
 
 
@@ -23,7 +28,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     path: Path = args.path
     if not path.exists():
         raise StudioError(f"'{path}' does not exist. Give a folder (or an image file) to check.")
-    result = check_folder(path, deep=not args.quick, progress=stderr_progress("check"))
+    result = check_folder(path, deep=not args.quick, progress=stderr_progress("check"), moderation=args.moderation)
     if args.json:
         print_json(result)
     else:
@@ -32,4 +37,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         for rel, info in result["files"].items():
             if not info["ok"]:
                 print(f"  {info['reason']:<10} {rel}: {info['message']}")
+        if args.moderation:
+            print(f"{summary['likely_skipped']} image(s) likely skipped by the service's moderation (face or person):")
+            for rel, info in result["files"].items():
+                if info["likely_skipped"]:
+                    print(f"  {info['likely_skipped']:<10} {rel}")
     return 0

@@ -13,13 +13,17 @@ import sys
 from typing import Sequence
 
 from studio import __version__
-from studio.cli import account, checks, classes, deployments, duplicates, emulator, evaluation, export, images, jobs, project
+from studio.cli import (
+    account, checks, classes, deployments, duplicates, emulator, evaluation, export, images, jobs, moderation, project,
+)
 from studio.cli.common import Parser
 from studio.core.errors import StudioError
 from studio.core.tasks import Cancelled
 
 # Each module has `register(subparsers)`; this order is the order of `studio-cli --help`.
-FAMILIES = (checks, project, classes, images, duplicates, export, account, jobs, deployments, evaluation, emulator)
+FAMILIES = (
+    checks, project, classes, images, duplicates, moderation, export, account, jobs, deployments, evaluation, emulator,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

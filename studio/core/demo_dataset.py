@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter
 
 from studio.core.models import PROJECT_SUFFIX
+from studio.resource_paths import resource_path
 from studio.core.store.project_store import ProjectStore
 from studio.core.tasks import CancelToken, no_progress
 
@@ -29,6 +30,12 @@ PER_CLASS = 18
 PRELABELED_PER_CLASS = 10  # enough for the service's minimum, so a demo fine-tune can start at once
 _SIZE = (320, 240)
 _SEED = 20240806
+# (path in the demo folder, file in resources/demo/people, the class it was labeled with)
+PEOPLE_PHOTOS: tuple[tuple[str, str, str], ...] = (
+    ("field_a/shot_014_site_visit.jpg", "astronaut.jpg", "circle"),
+    ("field_b/shot_033_crew_portrait.jpg", "astronaut-portrait.jpg", "square"),
+    ("field_b/shot_047_photographer.jpg", "cameraman.jpg", "triangle"),
+)
 # Fixed timestamps so two generations produce identical files and identical project rows.
 _MTIME_S = 1_717_200_000
 
@@ -128,15 +135,23 @@ def generate_demo_images(folder: Path | str) -> list[DemoImage]:
     anim = io.BytesIO()
     frames[0].save(anim, "WEBP", save_all=True, append_images=frames[1:], duration=200, loop=0, quality=80)
     flagged("field_b/shot_041_phone_burst.webp", anim.getvalue(), "animated WEBP: animated", "square")
+
+    # Real photos of people (public-domain/CC0 samples, see resources/demo/people/README.md) that slipped
+    # into the field folders and were labeled: they pass every rule, but the service's moderation would
+    # skip them, so the moderation warning flags them and the wizard counts them as at risk.
+    for rel, name, shape in PEOPLE_PHOTOS:
+        flagged(rel, resource_path("demo", "people", name).read_bytes(), "photo of a person: moderation", shape)
     return written
 
 
 def _prelabeled(demo: list[DemoImage], shape: str) -> list[DemoImage]:
-    """Every other image of a class (plus one), so labeled and unlabeled images mix on the first screen."""
+    """Every other image of a class (plus one), so labeled and unlabeled images mix on the first screen;
+    plus the people photos, which are labeled (that is what puts them at risk in a fine-tune)."""
     mine = [item for item in demo if item.shape == shape and not item.note]
     picked = [item for k, item in enumerate(mine) if k % 2 == 1]
     extra = [item for item in mine if item not in picked]
-    return (picked + extra)[:PRELABELED_PER_CLASS]
+    people = [item for item in demo if item.shape == shape and item.note.endswith(": moderation")]
+    return (picked + extra)[:PRELABELED_PER_CLASS] + people
 
 
 def create_demo_project(

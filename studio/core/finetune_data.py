@@ -31,6 +31,7 @@ from studio.core.export.plan import SPLIT_ORDER, plan_export
 from studio.core.export.project_export import project_items
 from studio.core.export.prompts import SETTING_INSTRUCTION, SETTING_SYSTEM, default_templates, render_prompts
 from studio.core.models import Verdict
+from studio.core.store.moderation_flags import SKIP_LIMIT, ModerationRepository
 
 # A class this many times larger than the smallest one dominates what the model learns.
 IMBALANCE_RATIO = 5.0
@@ -98,6 +99,22 @@ class DatasetSummary:
     excluded: int
     warnings: list[str] = field(default_factory=list)
     blocking: str | None = None  # why the service would refuse this dataset; None when it may go
+    # Examples the moderation detector flagged (faces, people): the service will likely skip them.
+    likely_skipped_ids: list[int] = field(default_factory=list)
+
+    @property
+    def likely_skipped(self) -> int:
+        return len(self.likely_skipped_ids)
+
+    @property
+    def skip_risk(self) -> str | None:
+        """None, "some", "near" (close to the service's 200-skip failure limit) or "over" (past it)."""
+        n = self.likely_skipped
+        if n == 0:
+            return None
+        if n > SKIP_LIMIT:
+            return "over"
+        return "near" if n >= SKIP_WARN_AT else "some"
 
     @property
     def examples(self) -> int:
@@ -110,6 +127,29 @@ class DatasetSummary:
     @property
     def fixed(self) -> int:
         return sum(g.count for g in self.flagged if g.fixed)
+
+
+# Warn loudly from here on: the service fails a job past SKIP_LIMIT skipped multimodal examples.
+SKIP_WARN_AT = 150
+
+
+def skip_risk_text(n: int) -> str:
+    """What the wizard and the CLI say about `n` examples the moderation detector flagged."""
+    if n > SKIP_LIMIT:
+        return (
+            f"{n} examples show faces or people and will likely be skipped by the service's moderation. "
+            f"Past {SKIP_LIMIT} skipped examples the service fails the whole job: leave them out, or check "
+            "the flags and mark the wrong ones."
+        )
+    if n >= SKIP_WARN_AT:
+        return (
+            f"{n} examples show faces or people and will likely be skipped, close to the {SKIP_LIMIT} skips "
+            "after which the service fails the whole job. Leave them out, or check the flags."
+        )
+    return (
+        f"{n} example(s) show faces or people and will likely be skipped by the service's moderation "
+        "(the job still runs, without them). Leave them out to train on exactly what you see."
+    )
 
 
 def imbalance_warning(per_class: dict[str, int], ratio: float = IMBALANCE_RATIO) -> str | None:
@@ -155,6 +195,9 @@ def dataset_summary(store: Any, options: ExportOptions, status: Any | None = Non
         unchecked=sum(1 for it in items if it.verdict is Verdict.PENDING),
         unlabeled=status.unlabeled,
         excluded=status.excluded,
+    )
+    summary.likely_skipped_ids = ModerationRepository(store).flagged_ids(
+        among=[example.item.image_id for example in plan.examples if example.split.value != "test"]  # uploaded only
     )
     class_totals = {c.name: c.total for c in summary.classes}
     try:

@@ -113,6 +113,10 @@ class ImageRow:
     excluded: bool
     missing: bool
     service_skip: str | None  # reason the fine-tuning service gave for skipping it, if any
+    # "face" | "person" when the moderation detector predicts the service will skip it (a warning, not a
+    # rule verdict); None when nothing was found, not analysed yet, the user marked the flag wrong, or
+    # the image fails the rules anyway.
+    moderation: str | None = None
 
     @property
     def flagged(self) -> bool:
@@ -131,6 +135,7 @@ class ImageFilter:
     folder: str | None = None  # rel_path prefix, '/'-separated, no trailing slash
     name_contains: str | None = None  # case-insensitive substring of rel_path
     service_skipped: bool = False
+    moderation: bool = False  # only images the moderation detector flagged (not dismissed)
     root_id: int | None = None
     include_missing: bool = False
     # Only these images: a computed set such as an evaluation's confusion cell or the images a model
@@ -158,6 +163,7 @@ class ProjectStatus:
     per_class: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)
     service_skipped: int = 0
+    likely_skipped: dict[str, int] = field(default_factory=dict)  # moderation warning: "face"/"person" -> n
 
     def as_dict(self) -> dict:
         return {
@@ -170,4 +176,5 @@ class ProjectStatus:
             "per_class": dict(self.per_class),
             "flagged": dict(self.flagged),
             "service_skipped": self.service_skipped,
+            "likely_skipped": dict(self.likely_skipped),
         }

@@ -30,6 +30,7 @@ SESSION_CHANGES = {
     "add_root": "add-folder",
     "relink_root": "relink",
     "clear_service_skips": "clear-skip",
+    "set_moderation_dismissed": "moderation",  # --wrong / --right
     "set_setting": "prompts",  # the only project settings the app writes are the prompt texts
 }
 # Session methods that replay one of the changes above for undo/redo, or only read. `jobs` and
@@ -37,7 +38,7 @@ SESSION_CHANGES = {
 SESSION_NOT_CHANGES = {
     "commit_labels", "commit_excluded", "commit_merge", "commit_delete", "restore_class",  # undo/redo
     "class_for_key", "class_info", "class_names", "classes", "close", "count", "export_labels", "folders",
-    "get_setting", "image_ids", "jobs", "evaluations", "label_history", "missing_roots", "name", "notify_images_changed",
+    "get_setting", "image_ids", "jobs", "moderation_flag", "evaluations", "label_history", "missing_roots", "name", "notify_images_changed",
     "path", "plan_csv_import", "plan_folder_import", "read_only", "recount", "report_error",
     "resolve_class", "roots", "row", "rows", "stores",
 }

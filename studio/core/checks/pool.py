@@ -172,6 +172,20 @@ class _Failure:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class FileFailure:
+    """What `CheckPool.per_file` yields for a file whose function crashed, hung or raised."""
+
+    reason: str
+
+
+def _call_one(fn: Callable[[str], Any], path: str) -> list[Any]:
+    try:
+        return [fn(path)]
+    except Exception as e:  # noqa: BLE001 - one file's failure is that file's outcome
+        return [_Failure(f"the analysis failed ({type(e).__name__}: {str(e)[:80]})")]
+
+
 class CheckPool:
     """Worker processes for image checks. Reuse one for a session; it starts workers on first use.
 
@@ -269,6 +283,30 @@ class CheckPool:
                 result, thumb, fp, phash = _unpack(outcome[0]), outcome[1], outcome[2], outcome[3]
             done += 1
             yield DeepOutcome(task.key, task.path, result, Path(thumb) if thumb else None, fp, phash)
+            _report(progress, done, total)
+
+    def per_file(
+        self,
+        fn: Callable[[str], Any],
+        items: Sequence[tuple[K, Path | str]],
+        *,
+        progress: ProgressCallable | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[tuple[K, Any]]:
+        """Run `fn(path)` for each `(key, path)` on the workers; yields `(key, result)` in completion
+        order, where a crash, hang or exception of `fn` becomes a `FileFailure` instead of a result.
+
+        For later stages that analyse files the checks passed (the moderation detector): they get the
+        same isolation, timeouts, cancel and low priority without knowing about processes. `fn` must
+        be a module-level function (workers import it by name) returning something picklable.
+        """
+        total = len(items)
+        units = (_Unit(_call_one, (fn, os.fspath(p)), [(k, p)]) for k, p in items)
+        stream = self._inline(units, cancel) if total < INLINE_DEEP[self._state] else self._stream(units, cancel)
+        done = 0
+        for (key, _path), outcome in stream:
+            done += 1
+            yield key, (FileFailure(outcome.reason) if isinstance(outcome, _Failure) else outcome)
             _report(progress, done, total)
 
     # -- machinery --------------------------------------------------------------------------------
@@ -467,6 +505,7 @@ def iter_deep_checks(
 __all__ = [
     "CheckPool",
     "DeepOutcome",
+    "FileFailure",
     "DeepTask",
     "HeaderOutcome",
     "iter_deep_checks",

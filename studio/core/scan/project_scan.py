@@ -346,12 +346,16 @@ def check_folder(
     cancel: CancelToken | None = None,
     *,
     pool: CheckPool | None = None,
+    moderation: bool = False,
 ) -> dict[str, Any]:
     """Check every image under `path` (or the single file `path`); returns the CLI's JSON object.
 
     `{"files": {rel_path: {ok, reason, message, format, mode, width, height, bytes}},
     "summary": {"total": n, "ok": n, <reason>: n, ...}}`, files sorted by path. Raises `StudioError`
-    when `path` itself cannot be used.
+    when `path` itself cannot be used. With `moderation`, the files that pass the checks are also run
+    through the face/person detector and every file gets `likely_skipped` ("face" | "person" | None)
+    and `boxes` ([[x, y, w, h], ...] in original pixels, EXIF orientation applied; [] when None),
+    and the summary gets `likely_skipped` (how many).
     """
     path = Path(path)
     entries = _entries_for(path, cancel)
@@ -367,6 +371,12 @@ def check_folder(
             items = [(e.rel_path, e.abs_path) for e in entries]
             for h in pool.headers(items, progress=progress, cancel=cancel):
                 results[h.key] = h.result
+        predictions: dict[str, tuple[str | None, list[list[int]]]] = {}
+        if moderation and not (cancel is not None and cancel.cancelled):
+            from studio.core.curation.moderation_stage import moderation_for_files
+
+            passing = {e.rel_path: e.abs_path for e in entries if e.rel_path in results and results[e.rel_path].ok}
+            predictions = moderation_for_files(passing, pool=pool, progress=progress, cancel=cancel)
     finally:
         if own_pool:
             pool.close()
@@ -374,6 +384,12 @@ def check_folder(
     summary: dict[str, int] = {"total": len(files), "ok": 0}
     for info in files.values():
         summary[info["reason"]] = summary.get(info["reason"], 0) + 1
+    if moderation:
+        for rel, info in files.items():
+            kind, boxes = predictions.get(rel, (None, []))
+            info["likely_skipped"] = kind
+            info["boxes"] = boxes
+        summary["likely_skipped"] = sum(1 for info in files.values() if info["likely_skipped"])
     return {"files": files, "summary": summary}
 
 

@@ -26,6 +26,7 @@ import sqlite_utils
 from studio.core.keys import reserved_class_keys
 from studio.core.store import schema
 from studio.core.store.job_records import JobRepository
+from studio.core.store.moderation_flags import FLAGGED_SQL, MODERATION_COLUMN
 from studio.core.errors import ProjectOpenError, ProjectReadOnlyError, StudioError
 from studio.core.models import (
     CheckResult,
@@ -51,7 +52,7 @@ DEFAULT_SHORTCUTS = tuple(k for k in "123456789qwertyuiopfghjklzxcvbnm" if k not
 
 _IMAGE_COLUMNS = (
     "id, root_id, rel_path, size, mtime_ns, fingerprint, format, mode, width, height, frames, "
-    "verdict, message, check_stage, class_id, excluded, missing, service_skip"
+    f"verdict, message, check_stage, class_id, excluded, missing, service_skip, {MODERATION_COLUMN}"
 )
 
 
@@ -396,7 +397,7 @@ class ProjectStore:
             id=r[0], root_id=r[1], rel_path=r[2], abs_path=abs_path, size=r[3], mtime_ns=r[4],
             fingerprint=r[5], format=r[6], mode=r[7], width=r[8], height=r[9], frames=r[10],
             verdict=verdict, message=r[12], check_stage=r[13], class_id=r[14], excluded=bool(r[15]),
-            missing=bool(r[16]), service_skip=r[17],
+            missing=bool(r[16]), service_skip=r[17], moderation=r[18],
         )
 
     def image(self, image_id: int) -> ImageRow:
@@ -620,6 +621,9 @@ class ProjectStore:
         st.service_skipped = q(
             "SELECT count(*) FROM images WHERE missing=0 AND service_skip IS NOT NULL"
         ).fetchone()[0]
+        st.likely_skipped = dict(
+            q(f"SELECT {MODERATION_COLUMN} AS k, count(*) FROM images WHERE missing=0 AND k IS NOT NULL GROUP BY k")
+        )
         counts = self.class_counts()
         st.per_class = {c.name: counts.get(c.id, 0) for c in self.classes()}
         st.flagged = {
@@ -797,6 +801,8 @@ def _filter_sql(flt: ImageFilter) -> tuple[str, list[Any]]:
         params.append(flt.name_contains.lower())
     if flt.service_skipped:
         clauses.append("service_skip IS NOT NULL")
+    if flt.moderation:
+        clauses.append(f"({FLAGGED_SQL})")
     if flt.root_id is not None:
         clauses.append("root_id = ?")
         params.append(flt.root_id)

@@ -212,7 +212,26 @@ _V5: list[str] = [
     "CREATE INDEX deployments_purpose ON deployments(purpose)",
 ]
 # Version 6: moderation-skip predictions (face / person) and the user's overrides.
-_V6: list[str] = []
+# Keyed by the file's content fingerprint: a cache (a moved or copied file is not analysed again, a
+# changed file is) that also covers identical copies. `detector` names the model and settings that
+# produced the row; rows of another detector are recomputed. A dismissal ("this flag is wrong") is
+# kept apart, so it survives a detector upgrade. Boxes are [[x, y, w, h], ...] in pixels of the image
+# as shown (EXIF orientation applied), whose size is (width, height).
+_V6: list[str] = [
+    """CREATE TABLE moderation (
+        fingerprint TEXT PRIMARY KEY,
+        detector TEXT NOT NULL,
+        likely_skipped TEXT,
+        boxes_json TEXT NOT NULL DEFAULT '[]',
+        width INTEGER,
+        height INTEGER,
+        checked_at REAL NOT NULL
+    )""",
+    """CREATE TABLE moderation_dismissed (
+        fingerprint TEXT PRIMARY KEY,
+        dismissed_at REAL NOT NULL
+    )""",
+]
 # Version 7: perceptual hashes and duplicate decisions (owned by core/curation duplicates).
 # `phash` is the 64-bit dHash as a signed integer (SQLite's INTEGER), NULL until the deep check ran.
 # `duplicate_ignored` holds images the user declared "not a duplicate": grouping leaves them alone.

@@ -22,6 +22,7 @@ FLAG_COLOR = QColor("#c62828")
 PENDING_COLOR = QColor("#757575")
 EXCLUDED_COLOR = QColor("#546e7a")
 SKIP_COLOR = QColor("#6a1b9a")
+MODERATION_COLOR = QColor("#e65100")  # a warning (likely skipped by moderation), not a rule verdict
 
 # Short words for the grid badge; the full "what to do" text comes from the core's verdict message.
 VERDICT_BADGE: dict[Verdict, str] = {

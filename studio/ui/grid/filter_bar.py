@@ -105,6 +105,9 @@ class FilterBar(QWidget):
             if n:
                 title = theme.VERDICT_TITLE.get(reason, reason.value)
                 out.append(FilterChoice(f"flag:{reason.value}", f"Flagged: {title} ({n:,})", ImageFilter(reason=reason)))
+        out.append(FilterChoice(
+            "moderation", f"Likely skipped: faces, people ({c.likely_skipped_total:,})", ImageFilter(moderation=True)
+        ))
         out.append(FilterChoice("excluded", f"Excluded ({c.excluded:,})", ImageFilter(excluded=True)))
         out.append(
             FilterChoice("skipped", f"Skipped by service ({c.service_skipped:,})", ImageFilter(service_skipped=True))

@@ -114,6 +114,9 @@ class ImageGridModel(QStringListModel):
             lines.append("Excluded from the dataset (press X to include it again).")
         if row.service_skip:
             lines.append(f"Skipped by the service: {row.service_skip}")
+        if row.moderation:
+            lines.append(f"Likely skipped by the service's moderation: a {row.moderation} was found "
+                         "(a warning; open it to see where, or to mark the flag as wrong).")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ ids and rows

@@ -111,6 +111,9 @@ class ThumbnailDelegate(QStyledItemDelegate):
         if row.service_skip:
             self._badge(p, shown.left() + 4, shown.bottom() - 22, "skipped: " + row.service_skip, theme.SKIP_COLOR,
                         option.font, max_width=shown.width() - 8)
+        elif row.moderation:
+            self._badge(p, shown.left() + 4, shown.bottom() - 22, f"◉ {row.moderation}: may be skipped",
+                        theme.MODERATION_COLOR, option.font, max_width=shown.width() - 8)
         self._paint_caption(p, pal, option.font, rect, box, row, info)
 
     def _paint_thumbnail(self, p: QPainter, pal: QPalette, box: QRect, row, pm) -> QRect:

@@ -32,6 +32,7 @@ from studio.ui.labeling.undo_commands import (
 if TYPE_CHECKING:  # the store module imports sqlite-utils (and numpy): not needed to draw a window
     from studio.core.store.evaluations import EvaluationRepository
     from studio.core.store.job_records import JobRepository
+    from studio.core.store.moderation_flags import ModerationFlag
     from studio.core.store.project_store import ProjectStore, StoreFactory
 
 T = TypeVar("T")
@@ -53,6 +54,7 @@ class Counts:
     service_skipped: int = 0
     flagged: dict[str, int] = field(default_factory=dict)  # verdict value -> count
     per_class: dict[int, int] = field(default_factory=dict)  # class id -> count
+    likely_skipped: dict[str, int] = field(default_factory=dict)  # moderation warning: "face"/"person" -> n
 
     @property
     def unlabeled(self) -> int:
@@ -61,6 +63,10 @@ class Counts:
     @property
     def flagged_total(self) -> int:
         return sum(self.flagged.values())
+
+    @property
+    def likely_skipped_total(self) -> int:
+        return sum(self.likely_skipped.values())
 
 
 class ProjectSession(QObject):
@@ -193,6 +199,7 @@ class ProjectSession(QObject):
             service_skipped=st.service_skipped,
             flagged=dict(st.flagged),
             per_class={by_name[n]: k for n, k in st.per_class.items() if n in by_name},
+            likely_skipped=dict(st.likely_skipped),
         )
         self.counts_changed.emit()
 
@@ -442,6 +449,21 @@ class ProjectSession(QObject):
         if ids and self._try(self._store.jobs.clear_service_skip, ids)[0]:
             self.notify_images_changed()
         return len(ids)
+
+    def moderation_flag(self, image_id: int) -> "ModerationFlag | None":
+        """The moderation prediction (boxes included, dismissed or not) for one image."""
+        from studio.core.store.moderation_flags import ModerationRepository
+
+        return ModerationRepository(self._store).flag(image_id)
+
+    def set_moderation_dismissed(self, image_ids: Sequence[int], dismissed: bool) -> bool:
+        """Mark moderation flags as wrong (or right again); identical copies follow. Views requery."""
+        from studio.core.store.moderation_flags import ModerationRepository
+
+        ok, _ = self._try(ModerationRepository(self._store).set_dismissed, list(image_ids), dismissed)
+        if ok:
+            self.notify_images_changed()
+        return ok
 
     def notify_images_changed(self) -> None:
         """Called after a scan committed (through its own connection): requery and recount."""

@@ -24,6 +24,11 @@ ADVICE: dict[Verdict, str] = {
     Verdict.UNREADABLE: "Could not be read. Check the files and their permissions, then rescan.",
 }
 
+MODERATION_ADVICE = (
+    "A warning, not a rule: the service drops training images that show faces or people, and fails the "
+    "job past 200 such skips. Exclude them (X), or open one and mark the flag as wrong."
+)
+
 
 def _dot(color: QColor) -> QIcon:
     pm = QPixmap(12, 12)
@@ -85,6 +90,15 @@ class ChecksPanel(QWidget):
             item = QListWidgetItem(_dot(theme.FLAG_COLOR), f"{title} — {n:,}\n{ADVICE.get(reason, '')}")
             item.setData(Qt.ItemDataRole.UserRole, f"flag:{reason.value}")
             item.setToolTip(ADVICE.get(reason, ""))
+            self.list.addItem(item)
+        if c.likely_skipped_total:
+            kinds = ", ".join(f"{n:,} with a {kind}" for kind, n in sorted(c.likely_skipped.items()))
+            item = QListWidgetItem(
+                _dot(theme.MODERATION_COLOR),
+                f"Likely skipped by moderation — {c.likely_skipped_total:,}\n{kinds}. {MODERATION_ADVICE}",
+            )
+            item.setData(Qt.ItemDataRole.UserRole, "moderation")
+            item.setToolTip(MODERATION_ADVICE)
             self.list.addItem(item)
         for key, count, text, color in (
             ("skipped", c.service_skipped, "Skipped by the service in a fine-tuning run", theme.SKIP_COLOR),

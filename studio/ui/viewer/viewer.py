@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -45,6 +45,8 @@ class ZoomCanvas(QWidget):
         self._scale = 1.0
         self._center = QPointF()  # image coordinates shown at the widget's centre
         self._drag: QPointF | None = None
+        self._overlay: list[tuple[QRectF, str]] = []
+        self._overlay_color = QColor("#e65100")
         self.setCursor(Qt.CursorShape.OpenHandCursor)
 
     # ------------------------------------------------------------------ content
@@ -66,6 +68,18 @@ class ZoomCanvas(QWidget):
         self._placeholder = text
         self._fit = True
         self.update()
+
+    def set_overlay(self, boxes: list[tuple[QRectF, str]], color: QColor | None = None) -> None:
+        """Boxes drawn over the image (e.g. faces the moderation detector found), each given in
+        fractions of the image's width and height so they fit any decode size, with a caption."""
+        self._overlay = list(boxes)
+        if color is not None:
+            self._overlay_color = QColor(color)
+        self.update()
+
+    @property
+    def overlay(self) -> list[tuple[QRectF, str]]:
+        return list(self._overlay)
 
     @property
     def has_image(self) -> bool:
@@ -197,6 +211,28 @@ class ZoomCanvas(QWidget):
         else:
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 2.0)
             p.drawImage(target, self._image)
+        if self._overlay:
+            self._paint_overlay(p, target)
+
+    def _paint_overlay(self, p: QPainter, target: QRectF) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = p.font()
+        font.setBold(True)
+        p.setFont(font)
+        fm = p.fontMetrics()
+        for frac, caption in self._overlay:
+            r = QRectF(target.left() + frac.x() * target.width(), target.top() + frac.y() * target.height(),
+                       frac.width() * target.width(), frac.height() * target.height())
+            p.setPen(QPen(self._overlay_color, 3))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(r)
+            if caption:
+                label = QRectF(r.left(), r.top() - fm.height() - 4, fm.horizontalAdvance(caption) + 10, fm.height() + 4)
+                if label.top() < 0:
+                    label.moveTop(r.top())
+                p.fillRect(label, self._overlay_color)
+                p.setPen(QColor("white"))
+                p.drawText(label, Qt.AlignmentFlag.AlignCenter, caption)
 
 
 class InfoPanel(QFrame):

@@ -25,6 +25,7 @@ from studio.core.errors import ProjectOpenError, StudioError
 from studio.core.models import PROJECT_SUFFIX, ImageFilter, Root
 from studio.core.tasks import CancelToken, Cancelled, ProgressCallable
 from studio.ui.app import settings as app_settings
+from studio.ui.curation.moderation import ModerationRunner
 from studio.ui.panels.checks_panel import ChecksPanel
 from studio.ui.panels.class_panel import ClassPanel
 from studio.ui.window import keymap
@@ -55,6 +56,7 @@ def _store_class():
 class MainWindow(QMainWindow):
     project_opened = Signal(object)  # ProjectSession
     project_closed = Signal()
+    scan_finished = Signal(object)  # ScanReport, or None when the scan was cancelled
 
     def __init__(self, *, thumb_dir: Path | None = None, auto_scan: bool = True, restore_layout: bool = True) -> None:
         super().__init__()
@@ -108,6 +110,8 @@ class MainWindow(QMainWindow):
         self.start.open_project.connect(self.choose_project)
         self.start.open_demo.connect(self.open_demo)
         self.start.open_path.connect(self.open_path)
+        # Moderation warning: runs its background stage after each scan (ui/curation/moderation.py).
+        self.moderation = ModerationRunner(self)
         self.resize(1280, 820)
         if restore_layout:
             geometry, state = app_settings.window_geometry()
@@ -482,6 +486,10 @@ class MainWindow(QMainWindow):
         self.run_task(task)
         return task
 
+    @property
+    def scanning(self) -> bool:
+        return self._scan_task is not None and self._scan_task.running
+
     def _on_scan_batch(self, ids: list[int]) -> None:
         # Coalesce: a scan writes a batch every ~0.5 s; the grid requeries at most that often.
         if not self._batch_timer.isActive():
@@ -499,6 +507,7 @@ class MainWindow(QMainWindow):
         self._batch_timer.stop()
         session.notify_images_changed()
         self._check_roots()
+        self.scan_finished.emit(report)
         if report is None:
             self.status.toast("Scan cancelled. What was found so far is saved; rescan (F5) to continue.", 8000)
             return

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from studio.ui.finetune.choices import FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
-from studio.core.finetune_data import DatasetSummary, dataset_summary
+from studio.core.finetune_data import DatasetSummary, dataset_summary, skip_risk_text
 from studio.core.splits.project_splits import split_settings
 from studio.ui.common.tasks import BackgroundTask
 from studio.ui.app.theme import VERDICT_TITLE
@@ -119,10 +120,26 @@ class DatasetPage(QWizardPage):
         self.warning_label.setWordWrap(True)
         self.warning_label.setTextFormat(Qt.TextFormat.RichText)
         self.status_label = QLabel("Counting\u2026")
+        # Moderation warning: examples the detector flagged (faces, people) that the service will likely skip.
+        self.skip_box = QGroupBox("Likely skipped by the service's moderation")
+        self.skip_box.setObjectName("moderationRisk")
+        self.skip_label = QLabel()
+        self.skip_label.setObjectName("moderationRiskText")
+        self.skip_label.setWordWrap(True)
+        self.skip_label.setTextFormat(Qt.TextFormat.RichText)
+        self.leave_out_button = QPushButton("Leave them out")
+        self.leave_out_button.setObjectName("leaveOutLikelySkipped")
+        self.leave_out_button.setToolTip("Exclude these images from the dataset (Edit ▸ Undo brings them back)")
+        self.leave_out_button.clicked.connect(self.leave_out_likely_skipped)
+        skip_layout = QHBoxLayout(self.skip_box)
+        skip_layout.addWidget(self.skip_label, 1)
+        skip_layout.addWidget(self.leave_out_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.skip_box.hide()
 
         layout = QVBoxLayout(self)
         layout.addLayout(options)
         layout.addWidget(self.class_table)
+        layout.addWidget(self.skip_box)
         layout.addWidget(self.flag_box)
         layout.addWidget(self.note_label)
         layout.addWidget(self.warning_label)
@@ -212,10 +229,33 @@ class DatasetPage(QWizardPage):
         lines += [f"<p style='color:#b26a00'>\u26a0 {w}</p>" for w in summary.warnings]
         self.warning_label.setText("".join(lines))
         self.warning_label.setVisible(bool(lines))
+        self._show_skip_risk(summary)
         uploaded = summary.totals.get("train", 0) + summary.totals.get("validation", 0)
         held_out = summary.totals.get("test", 0)
         self.status_label.setText(f"{uploaded} examples will be uploaded; {held_out} test images stay here.")
         self.completeChanged.emit()
+
+    def _show_skip_risk(self, summary: DatasetSummary) -> None:
+        risk = summary.skip_risk
+        self.skip_box.setVisible(risk is not None)
+        if risk is None:
+            return
+        loud = risk in ("near", "over")
+        color = "#c62828" if loud else "#b26a00"
+        text = skip_risk_text(summary.likely_skipped)
+        self.skip_label.setText(
+            f"<p style='color:{color}'>{'<b>' if loud else ''}\u26a0 {text}{'</b>' if loud else ''}</p>"
+            "<p>A local detector predicts this; it can be wrong. Filter <i>Likely skipped</i> in the grid to check them.</p>"
+        )
+        self.skip_box.setProperty("risk", risk)
+        self.leave_out_button.setEnabled(not self.controller.read_only)
+
+    def leave_out_likely_skipped(self) -> None:
+        """One click: exclude every flagged example (undoable in the main window) and count again."""
+        if self.summary is None or not self.summary.likely_skipped_ids:
+            return
+        if self.controller.session.set_excluded(list(self.summary.likely_skipped_ids), True):
+            self.recompute()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
         return self.summary is not None and self.summary.blocking is None
