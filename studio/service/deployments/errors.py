@@ -65,7 +65,7 @@ def describe_arm_error(error: BaseException, action: str, where: str, *, provisi
                 f"fine-tuned deployments.{said}")
     elif status == 404 or low in ("resourcenotfound", "subscriptionnotfound", "resourcegroupnotfound"):
         text = (f"Azure Resource Manager could not find {where} while trying to {action} (404). Check the "
-                f"subscription, resource group and resource name in the service settings.{said}")
+                f"subscription, resource group and resource name (Deployments ▸ Azure resource…, or the CLI's --subscription/--resource-group/--account).{said}")
     elif status == 409 or low in ("requestconflict", "conflict"):
         text = f"Another change is running on this deployment, so it could not {action}. Wait a minute and try again.{said}"
     elif status == 429:

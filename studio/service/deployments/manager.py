@@ -110,11 +110,12 @@ class DeploymentManager:
             raise ServiceError(
                 f"None of the Azure subscriptions your account can see has a resource with the endpoint of {where}. "
                 "Check that you signed in with the right account (and tenant), or enter the subscription, resource "
-                "group and resource name in the service settings."
+                "group and resource name once (Deployments ▸ Azure resource…, or the CLI's --subscription, "
+                "--resource-group and --account)."
             )
         if len(found) > 1:
             names = "; ".join(t.describe() for t in found)
-            raise ServiceError(f"Several resources share the endpoint of {where} ({names}). Enter the one to use in the service settings.")
+            raise ServiceError(f"Several resources share the endpoint of {where} ({names}). Enter the one to use (Deployments ▸ Azure resource…, or the CLI's --subscription/--resource-group/--account).")
         self.use_target(found[0])
         return found[0]
 

@@ -8,11 +8,16 @@ the service settings, instead of failing on the first request.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,6 +36,34 @@ from studio.ui.common.tasks import BackgroundTask
 from studio.ui.deployments.context import DeploymentsContext
 from studio.ui.deployments.deploy_dialog import DeployDialog
 from studio.ui.deployments.model import DeploymentsModel
+from studio.service.profile import save_project_profile
+
+
+class ResourceDialog(QDialog):
+    """Subscription id, resource group and resource name: what Resource Manager needs to find the resource."""
+
+    def __init__(self, subscription: str, group: str, account: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Azure resource")
+        self.sub = QLineEdit(subscription)
+        self.sub.setPlaceholderText("00000000-0000-0000-0000-000000000000")
+        self.group = QLineEdit(group)
+        self.account = QLineEdit(account)
+        self.account.setPlaceholderText("the name before .openai.azure.com")
+        form = QFormLayout(self)
+        note = QLabel("Found in the Azure portal on the resource's Overview page. Kept in this project (no secrets).")
+        note.setWordWrap(True)
+        form.addRow(note)
+        form.addRow("Subscription id", self.sub)
+        form.addRow("Resource group", self.group)
+        form.addRow("Resource name", self.account)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[str, str, str]:
+        return self.sub.text(), self.group.text(), self.account.text()
 
 ConfirmFn = Callable[[str, str], bool]
 
@@ -75,6 +108,10 @@ class DeploymentsWindow(QWidget):
         self.settings_button.setObjectName("deploymentsSignIn")
         self.settings_button.clicked.connect(self.settings_requested)
         self.settings_button.hide()
+        self.resource_button = QPushButton("Azure resource…")
+        self.resource_button.setObjectName("deploymentsResource")
+        self.resource_button.setToolTip("Subscription, resource group and name of the Azure OpenAI resource in Resource Manager")
+        self.resource_button.clicked.connect(lambda: self.edit_resource())
 
         self.model = DeploymentsModel(self)
         self.table = QTableView()
@@ -114,6 +151,7 @@ class DeploymentsWindow(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.where, 1)
+        top.addWidget(self.resource_button)
         top.addWidget(self.refresh_button)
         buttons = QHBoxLayout()
         for button in (self.deploy_button, self.try_button, self.evaluate_button):
@@ -139,6 +177,24 @@ class DeploymentsWindow(QWidget):
 
     # -- state --------------------------------------------------------------------------------------
 
+    def edit_resource(self, values: tuple[str, str, str] | None = None) -> bool:
+        """Enter the resource's ARM address once (when it cannot be found from the endpoint); it is kept
+        in the project's service profile. `values` answers the dialog without showing it (tests)."""
+        profile = self.context.profile()
+        if not profile.is_azure:
+            return False
+        if values is None:
+            dialog = ResourceDialog(profile.subscription_id, profile.resource_group, profile.account_name, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            values = dialog.values()
+        sub, rg, account = (v.strip() for v in values)
+        if not (sub and rg and account):
+            return False
+        save_project_profile(self.context.session, replace(profile, subscription_id=sub, resource_group=rg, account_name=account))
+        self.refresh()
+        return True
+
     def selected(self) -> DeploymentInfo | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.at(rows[0].row()) if rows else None
@@ -148,6 +204,7 @@ class DeploymentsWindow(QWidget):
         busy = self.task is not None
         self.refresh_button.setEnabled(not busy)
         self.deploy_button.setEnabled(not busy and self._can_manage())
+        self.resource_button.setVisible(self.context.profile().is_azure)
         self.try_button.setEnabled(info is not None and info.ready)
         self.evaluate_button.setVisible(self.can_evaluate)
         self.evaluate_button.setEnabled(info is not None and info.ready)

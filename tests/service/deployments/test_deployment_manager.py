@@ -113,7 +113,7 @@ def test_the_resource_is_found_from_the_endpoint_and_kept_in_the_project(server:
 
 def test_no_matching_resource_says_what_to_do(server: EmulatorServer) -> None:
     m = manager(server, endpoint="https://nowhere.openai.azure.com")
-    with pytest.raises(ServiceError, match="service settings"):
+    with pytest.raises(ServiceError, match="Azure resource…"):
         m.list()
 
 

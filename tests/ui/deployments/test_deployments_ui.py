@@ -199,3 +199,21 @@ def test_quota_refusal_is_shown_in_the_dialog(qtbot: Any, server: EmulatorServer
     qtbot.waitUntil(lambda: dialog.task is None and "quota" in dialog.status.text(), timeout=20_000)
     assert "Lower the capacity" in dialog.status.text()
     assert dialog.result() == 0 and dialog.deploy_button.isEnabled()  # still open: fix and retry
+
+
+def test_a_resource_not_found_from_the_endpoint_is_entered_once(qtbot: Any, server: EmulatorServer, project: tuple[Path, Any], sessions: Any) -> None:
+    from studio.emulator.state.arm_store import DEFAULT_ACCOUNT_NAME, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION_ID
+    from studio.service.profile import project_profile
+
+    path, _ = project
+    session = sessions(path)
+    window = DeploymentsWindow(context_for(server, session, endpoint="https://elsewhere.openai.azure.com"))
+    qtbot.addWidget(window)
+    window.show()
+    wait_idle(qtbot, window)
+    assert "Azure resource" in window.notice.text() and window.resource_button.isVisibleTo(window)
+    assert window.edit_resource((DEFAULT_SUBSCRIPTION_ID, DEFAULT_RESOURCE_GROUP, DEFAULT_ACCOUNT_NAME))
+    wait_idle(qtbot, window)
+    assert window.notice.isHidden() and DEFAULT_ACCOUNT_NAME in window.where.text()
+    saved = project_profile(session)
+    assert saved is not None and saved.account_name == DEFAULT_ACCOUNT_NAME
