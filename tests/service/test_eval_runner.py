@@ -232,6 +232,6 @@ def test_on_the_demo_project_the_tuned_model_clearly_beats_the_base_model(tmp_pa
         base = run_evaluation(demo, base_run, KEY, policy=FAST)
         metrics = run_evaluation(demo, tuned_run, KEY, policy=FAST)
         verdict = EvaluationRepository(demo).compare(base_run, tuned_run)
-    assert base.n == metrics.n == 17
-    assert (base.correct, metrics.correct) == (6, 16)
-    assert verdict.significant and verdict.verdict.startswith("The tuned model is better than the base model by 59")
+    assert base.n == metrics.n >= 15  # 30 % of the 54 shapes, per class
+    assert metrics.accuracy >= 0.9 and base.accuracy <= 0.4  # base: "circle" for every image
+    assert verdict.significant and verdict.verdict.startswith("The tuned model is better than the base model by ")
