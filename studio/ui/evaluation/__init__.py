@@ -2,5 +2,5 @@
 confusion heat map, and the hooks into the grid, viewer, job view and menus (`integration`).
 
 Widgets here take plain data (the core's evaluation records and metrics) and emit signals; only
-`controller` starts background work, through the window's one task runner.
+`controller` and `integration` start background work, through the app's one task runner.
 """

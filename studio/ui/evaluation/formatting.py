@@ -1,5 +1,5 @@
 """How evaluation numbers read on screen: points, intervals, p-values, money, in one place so the
-run view, the comparison and the CSV export never disagree about rounding.
+run view and the comparison never disagree about rounding.
 
 Accuracy is shown in percent with no decimals below 1000 images (a decimal there suggests a precision
 the test set does not have); intervals always come with it, because "80 %" on 20 images means little.
