@@ -96,6 +96,21 @@ def run_self_test(report_file: Path | None = None) -> int:
 
     _check(report, "ca_bundle", ca_bundle)
 
+    def face_detector() -> str:
+        """The moderation warning's models (OpenCV's bundled cascades) load and find a known face."""
+        from studio.core.curation.moderation import detect_file, models_available
+        from studio.resource_paths import resource_path
+
+        problem = models_available()
+        if problem:
+            raise RuntimeError(problem)
+        found = detect_file(resource_path("demo", "people", "astronaut.jpg"))
+        if found.likely_skipped != "face":
+            raise RuntimeError(f"no face found in the sample photo ({found.error or 'nothing detected'})")
+        return f"{len(found.faces)} face(s) in the sample photo"
+
+    _check(report, "face_detector", face_detector)
+
     with tempfile.TemporaryDirectory(prefix="studio-self-test-") as tmp:
 
         def demo_window() -> dict[str, Any]:
