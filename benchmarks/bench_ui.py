@@ -1,6 +1,9 @@
 """Benchmark: the labeling window with 10,000 and 100,000 images, measured in one run.
 
-Run:  python3 benchmarks/bench_ui.py [--count 10000] [--big 100000] [--presses 500]
+Run:  python3 benchmarks/bench_ui.py [--count 10000] [--big 100000] [--presses 500] [--only keys]
+      python3 benchmarks/bench_ui.py --only keys --baseline OTHER_CHECKOUT [--repeat 2]
+          (the key presses of this tree and of another checkout, interleaved in one run: on a shared
+          machine the load moves both sides alike, so their ratio is what to read)
 
 Measures (offscreen Qt, every measurement in a fresh child process):
   (a) open a 10,000-image project -> first screen of thumbnails painted, with a cold thumbnail
@@ -135,10 +138,13 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_child(name: str, **kwargs: object) -> dict:
+def run_child(name: str, tree: Path = ROOT, **kwargs: object) -> dict:
+    """Run one measurement in a fresh process, with the studio of `tree` (this checkout by default)."""
     args = json.dumps({**kwargs, "spawned": time.time()})
-    proc = subprocess.run([sys.executable, __file__, "--child", name, args], capture_output=True, text=True,
-                          env=_child_env(), timeout=900)
+    env = _child_env()
+    env["PYTHONPATH"] = str(tree)
+    proc = subprocess.run([sys.executable, str(tree / "benchmarks" / "bench_ui.py"), "--child", name, args],
+                          capture_output=True, text=True, env=env, timeout=900)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"child {name} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr[-3000:]}")
@@ -319,12 +325,70 @@ CHILDREN = {
 # ---------------------------------------------------------------------------------------------- report
 
 
+def _key_rows(label: str, g: dict, v: dict) -> list[tuple[str, str, str, str]]:
+    return [
+        (f"label key -> committed + next shown, grid 'Unlabeled', {label} ({g['presses']} presses) p50 / p95",
+         f"{g['p50_ms']:.1f} / {g['p95_ms']:.1f} ms", "p95 <= 16 ms", "PASS" if g["p95_ms"] <= 16 else "FAIL"),
+        ("   UI-thread CPU per press p50 / p95 (without other processes' load)",
+         f"{g['cpu_p50_ms']:.1f} / {g['cpu_p95_ms']:.1f} ms", "", ""),
+        (f"label key -> committed + next shown, viewer, {label} ({v['presses']} presses) p50 / p95",
+         f"{v['p50_ms']:.1f} / {v['p95_ms']:.1f} ms", "p95 <= 16 ms", "PASS" if v["p95_ms"] <= 16 else "FAIL"),
+        ("   UI-thread CPU per press p50 / p95", f"{v['cpu_p50_ms']:.1f} / {v['cpu_p95_ms']:.1f} ms", "", ""),
+    ]
+
+
+def report_keys(a: argparse.Namespace, small: Path, large: Path, thumbs_cold: Path, thumbs_big: Path) -> int:
+    """Only the key-press measurements, at both sizes, each in a fresh child process; with
+    --baseline the other checkout's presses run interleaved with these (ABBA order)."""
+    rows: list[tuple[str, str, str, str]] = []
+    sides = [("this", ROOT)] + ([("baseline", a.baseline.resolve())] if a.baseline else [])
+    for label, project, thumbs, presses in ((f"{a.count:,} images", small, thumbs_cold, a.presses),
+                                            (f"{a.big:,} images", large, thumbs_big, 200)):
+        # A first run warms the thumbnail disk cache for the screens the presses walk through.
+        run_child("keys", project=str(fresh_copy(project, "keys_warm.studio")), thumb_dir=str(thumbs), presses=presses)
+        got: dict[str, list[dict]] = {name: [] for name, _ in sides}
+        for r in range(a.repeat if a.baseline else 1):
+            for name, tree in (sides if r % 2 == 0 else sides[::-1]):
+                keys = run_child("keys", tree, project=str(fresh_copy(project, f"keys_{name}.studio")),
+                                 thumb_dir=str(thumbs), presses=presses, rss=project == large)
+                assert keys["labeled_in_db"] >= presses, keys
+                got[name].append(keys)
+        this = got["this"][0]
+        rows += _key_rows(label, this["grid"], this["viewer"])
+        if "rss_mb" in this:
+            rows.append((f"RSS with {label} (after scroll to end, labels, filters)",
+                         f"{this['rss_mb']:.0f} MB (peak {this['peak_rss_mb']:.0f})", "< 400 MB",
+                         "PASS" if this["rss_mb"] < 400 else "FAIL"))
+        if a.baseline:
+            for metric, key in (("wall p95", "p95_ms"), ("UI-thread CPU p95", "cpu_p95_ms"), ("UI-thread CPU p50", "cpu_p50_ms")):
+                mine = statistics.median(k["grid"][key] for k in got["this"])
+                base = statistics.median(k["grid"][key] for k in got["baseline"])
+                rows.append((f"   vs baseline, grid 'Unlabeled', {label}: {metric} (median of {a.repeat})",
+                             f"{mine:.1f} vs {base:.1f} ms ({mine / base:.2f}x)", "", ""))
+    _print_rows(rows)
+    return 0
+
+
+def _print_rows(rows: list[tuple[str, str, str, str]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    print()
+    print(f"{'measurement':<{width}}  {'result':>26}  {'goal':>13}  ")
+    print("-" * (width + 48))
+    for name, result, goal, verdict in rows:
+        print(f"{name:<{width}}  {result:>26}  {goal:>13}  {verdict}")
+    print()
+    load = os.getloadavg()[0]
+    print(f"(offscreen Qt; {os.cpu_count()} CPUs, load average {load:.1f} at the end; automatic rescan on open disabled)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=100_000)
     parser.add_argument("--presses", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=("keys",), help="measure only the label key presses (b, and c's p95)")
+    parser.add_argument("--baseline", type=Path, help="with --only keys: another checkout to compare with, interleaved")
     parser.add_argument("--child")
     parser.add_argument("child_args", nargs="?")
     a = parser.parse_args()
@@ -340,6 +404,8 @@ def main() -> int:
 
     rows: list[tuple[str, str, str, str]] = []
     print("Measuring…", flush=True)
+    if a.only == "keys":
+        return report_keys(a, small, large, thumbs_cold, thumbs_big)
     cold = run_child("open", project=str(fresh_copy(small, "open_cold.studio")), thumb_dir=str(thumbs_cold))
     warm_runs = [
         run_child("open", project=str(fresh_copy(small, f"open_warm{i}.studio")), thumb_dir=str(thumbs_cold))["seconds"]
