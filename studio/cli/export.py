@@ -22,8 +22,10 @@ def register(sub: SubParsers) -> None:
     p = sub.add_parser("estimate", help="estimate training tokens and cost without exporting")
     p.add_argument("project", type=Path)
     p.add_argument("--detail", choices=("low", "high", "auto"), default="low")
-    p.add_argument("--val", type=float, default=0.1, metavar="FRACTION")
-    p.add_argument("--test", type=float, default=0.0, metavar="FRACTION")
+    p.add_argument("--val", type=float, default=None, metavar="FRACTION",
+                   help="preview another validation fraction (default: the project's stored one)")
+    p.add_argument("--test", type=float, default=None, metavar="FRACTION",
+                   help="preview another test fraction (default: the project's stored one)")
     p.add_argument("--epochs", type=int, default=None, help="default: the service's 'auto' (a range is shown)")
     p.add_argument("--price-per-million", type=float, default=None, metavar="USD",
                    help="training price per 1M tokens (default: the known list price of --model)")

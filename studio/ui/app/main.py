@@ -97,6 +97,9 @@ def install_finetune_later(window) -> None:
                 from studio.ui.evaluation.integration import install_evaluation
 
                 window.evaluation = install_evaluation(window, window.finetune)
+                from studio.ui.curation.duplicates_integration import install_duplicates
+
+                window.duplicates = install_duplicates(window)
                 return
             except Exception as exc:  # noqa: BLE001 - labeling must keep working without it
                 error = f"{type(exc).__name__}: {exc}"

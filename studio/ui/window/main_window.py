@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         self.label_menu = bar.addMenu("&Label")
         self.label_menu.aboutToShow.connect(self._fill_label_menu)
 
-        v = bar.addMenu("&View")
+        v = self.view_menu = bar.addMenu("&View")
         self.action_view_grid = self._action(v, f"Grid\t{keymap.hint('view.close_viewer')}", lambda: self.workspace.show_grid() if self.workspace else None)
         self.action_view_image = self._action(v, f"Image\t{keymap.hint('view.open_viewer')}", lambda: self.workspace.show_viewer() if self.workspace else None)
         v.addSeparator()
