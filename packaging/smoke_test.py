@@ -228,8 +228,10 @@ def make_check_folder(folder: Path) -> dict[str, set[str]]:
     }
 
 
-def make_labelled_folder(folder: Path, per_class: int = 6) -> None:
-    """Two classes in sub-folders (class = folder name): the smallest dataset the service accepts (10)."""
+def make_labelled_folder(folder: Path, per_class: int = 8) -> None:
+    """Two classes in sub-folders (class = folder name): near the smallest dataset the service accepts
+    (10 training examples) once the default validation and test shares (one image of each per class)
+    are held out."""
     from PIL import Image
 
     for index, (name, colour) in enumerate((("red", (200, 40, 40)), ("blue", (40, 40, 200)))):

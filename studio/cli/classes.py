@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from studio.core.wording import plural
 from studio.cli.common import SubParsers, find_class, open_project, print_json
 from studio.core.errors import StudioError
 
@@ -91,7 +92,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         source = find_class(store, args.source, args.project)
         target = find_class(store, args.target, args.project)
         change = store.merge_classes(source.id, target.id, source="cli-merge")
-    print(f"merged '{source.name}' into '{target.name}': {len(change.before)} image(s) moved; '{source.name}' removed")
+    print(f"merged '{source.name}' into '{target.name}': {plural(len(change.before), 'image')} moved; '{source.name}' removed")
     return 0
 
 
@@ -104,12 +105,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
         count = store.class_counts().get(cls.id, 0)
         if count and target is None and not args.unlabel:
             raise StudioError(
-                f"'{cls.name}' labels {count} image(s). Say what happens to them: --unlabel leaves them "
+                f"'{cls.name}' labels {plural(count, 'image')}. Say what happens to them: --unlabel leaves them "
                 f"unlabeled, --reassign-to CLASS moves them. Nothing was changed."
             )
         change = store.delete_class(cls.id, target.id if target else None, source="cli-delete-class")
     where = f"moved to '{target.name}'" if target else "now unlabeled"
-    print(f"deleted class '{cls.name}': {len(change.before)} image(s) {where}")
+    print(f"deleted class '{cls.name}': {plural(len(change.before), 'image')} {where}")
     return 0
 
 

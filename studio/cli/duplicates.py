@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from studio.core.wording import plural
 from studio.cli.common import SubParsers, print_json, stderr_progress
 from studio.core.curation.perceptual_hash import MAX_THRESHOLD
 
@@ -45,7 +46,7 @@ def cmd_duplicates(args: argparse.Namespace) -> int:
     if not groups:
         print(f"No duplicates at a threshold of {threshold} bits.")
         return 0
-    print(f"{len(groups)} group(s) of duplicates at a threshold of {threshold} bits:")
+    print(f"{plural(len(groups), 'group')} of duplicates at a threshold of {threshold} bits:")
     for g in groups:
         mark = "  [different labels]" if g.mixed_labels else ""
         kind = "exact copies" if g.exact else f"up to {g.max_distance} bits apart"

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from studio.core.wording import plural
 from studio.cli.common import SubParsers, open_project, print_json, stderr_progress, warn
 from studio.core.errors import StudioError
 
@@ -90,7 +91,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         for name, path in report.files.items():
             print(f"  {name}: {path}")
         if report.skipped:
-            print(f"  left out: {len(report.skipped)} image(s) (see {report.files.get('report')})")
+            print(f"  left out: {plural(len(report.skipped), 'image')} (see {report.files.get('report')})")
     return 0
 
 

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from studio.core.wording import plural
 from studio.cli.common import (
     SubParsers,
     add_image_args,
@@ -63,7 +64,7 @@ def register(sub: SubParsers) -> None:
 def cmd_label(args: argparse.Namespace) -> int:
     with open_project(args.project) as store:
         image_ids = find_image_ids(store, args.images)
-        what = args.images[0] if len(args.images) == 1 else f"{len(image_ids)} image(s)"
+        what = args.images[0] if len(args.images) == 1 else f"{plural(len(image_ids), 'image')}"
         if args.class_name == "-":
             store.set_label(image_ids, None, source="cli")
             print(f"cleared label of {what}")
@@ -80,7 +81,7 @@ def cmd_exclude(args: argparse.Namespace) -> int:
         before = store.set_excluded(image_ids, args.excluded)
     changed = sum(1 for was in before.values() if was != args.excluded)
     verb = "excluded" if args.excluded else "included"
-    print(f"{verb} {changed} image(s)" + (f" ({len(image_ids) - changed} already were)" if changed < len(image_ids) else ""))
+    print(f"{verb} {plural(changed, 'image')}" + (f" ({len(image_ids) - changed} already were)" if changed < len(image_ids) else ""))
     return 0
 
 
@@ -95,7 +96,7 @@ def cmd_clear_skip(args: argparse.Namespace) -> int:
             image_ids = find_image_ids(store, read_image_args(args.images, args.from_file))
         store.jobs.clear_service_skip(image_ids)
     cleared = len(marked & set(image_ids))
-    print(f"cleared the service's skip mark of {cleared} image(s)")
+    print(f"cleared the service's skip mark of {plural(cleared, 'image')}")
     return 0
 
 
@@ -117,5 +118,5 @@ def cmd_import_labels(args: argparse.Namespace) -> int:
 def cmd_export_labels(args: argparse.Namespace) -> int:
     with open_project(args.project, read_only=True) as store:
         n = label_io.export_csv(store, args.csv)
-    print(f"wrote {n} label(s) to {args.csv}")
+    print(f"wrote {plural(n, 'label')} to {args.csv}")
     return 0

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.core.wording import plural
 from studio.cli.common import (
     SubParsers,
     add_service_flags,
@@ -225,7 +226,7 @@ def _watch(store: ProjectStore, job_id: str, interval: float) -> int:
         for point in snapshot.new_metrics:
             print(_metric_line(point))
         if snapshot.skipped_images:
-            print(f"{snapshot.skipped_images} image(s) marked as skipped by the service")
+            print(f"{plural(snapshot.skipped_images, 'image')} marked as skipped by the service")
         sys.stdout.flush()
 
     final = monitor.watch(job_id, show, interval=interval)

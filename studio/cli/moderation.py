@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from studio.core.wording import plural
 from studio.cli.common import SubParsers, find_image_ids, open_project, print_json, stderr_progress
 
 
@@ -32,7 +33,7 @@ def cmd_moderation(args: argparse.Namespace) -> int:
         if args.wrong or args.right:
             ids = find_image_ids(store, args.wrong or args.right)
             changed = repo.set_dismissed(ids, bool(args.wrong))
-            print(f"marked {len(changed)} image(s) as {'wrong' if args.wrong else 'flagged again'}")
+            print(f"marked {plural(len(changed), 'image')} as {'wrong' if args.wrong else 'flagged again'}")
             return 0
         report = run_moderation(store, progress=stderr_progress("moderation"))
         ids = repo.flagged_ids()
@@ -46,8 +47,8 @@ def cmd_moderation(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"images": images, "dismissed": counts.dismissed, "stage": report.as_dict()})
         else:
-            print(f"{len(images)} image(s) likely skipped by the service's moderation"
-                  f" ({counts.dismissed} flag(s) marked wrong)")
+            print(f"{plural(len(images), 'image')} likely skipped by the service's moderation"
+                  f" ({plural(counts.dismissed, 'flag')} marked wrong)")
             for item in images:
                 print(f"  {item['likely_skipped']:<7} {item['image']}")
     return 0

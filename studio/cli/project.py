@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from studio.core.wording import plural
 from studio.cli.common import SubParsers, open_project, print_json, stderr_progress
 from studio.core.errors import StudioError
 from studio.core.models import PROJECT_SUFFIX
@@ -102,7 +103,7 @@ def cmd_relink(args: argparse.Namespace) -> int:
             known = ", ".join(str(r.path) for r in store.roots())
             raise StudioError(f"The project has no folder '{args.old_folder}'. Its folders are: {known}.")
         found = store.relink_root(match[0].id, args.new_folder)
-        print(f"{found} known image(s) found at the new location; rescanning")
+        print(f"{plural(found, 'known image')} found at the new location; rescanning")
         print(json.dumps(_scan(store, deep=True), ensure_ascii=False))
     return 0
 
@@ -114,7 +115,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print_json(status)
     else:
-        print(f"{status['total']} image(s): {status['labeled']} labeled, {status['unlabeled']} unlabeled, "
+        print(f"{plural(status['total'], 'image')}: {status['labeled']} labeled, {status['unlabeled']} unlabeled, "
               f"{status['excluded']} excluded")
         for name, n in status["per_class"].items():
             print(f"  {name}: {n}")

@@ -19,7 +19,7 @@ def test_rename_keeps_the_labels_and_refuses_a_taken_name(cli_project, run_cli):
 
 def test_merge_moves_every_image_and_removes_the_source(cli_project, run_cli):
     code, out, _ = run_cli("class-merge", cli_project, "dog", "cat")
-    assert code == 0 and "2 image(s) moved" in out
+    assert code == 0 and "2 images moved" in out
     assert [c.name for c in classes(cli_project)] == ["cat", "bird"]
     assert labels(cli_project)["dogs/dog1.png"] == "cat"
     code, _, err = run_cli("class-merge", cli_project, "cat", "cat")
@@ -32,11 +32,11 @@ def test_delete_asks_what_happens_to_labeled_images(cli_project, run_cli):
     assert [c.name for c in classes(cli_project)] == ["cat", "dog", "bird"]
 
     code, out, _ = run_cli("class-delete", cli_project, "dog", "--reassign-to", "bird")
-    assert code == 0 and "2 image(s) moved to 'bird'" in out
+    assert code == 0 and "2 images moved to 'bird'" in out
     assert labels(cli_project)["dogs/dog0.png"] == "bird"
 
     code, out, _ = run_cli("class-delete", cli_project, "cat", "--unlabel")
-    assert code == 0 and "3 image(s) now unlabeled" in out
+    assert code == 0 and "3 images now unlabeled" in out
     assert labels(cli_project)["cats/cat2.jpg"] is None
     assert [c.name for c in classes(cli_project)] == ["bird"]
 

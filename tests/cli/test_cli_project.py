@@ -143,7 +143,7 @@ def test_moved_folder_is_relinked_and_labels_follow(folder, tmp_path, capsys):
     assert json.loads(out)["labeled"] == 8  # nothing lost while the folder was away
 
     code, out, _ = _run(capsys, "relink", project, folder, moved)
-    assert code == 0 and "8 known image(s)" in out
+    assert code == 0 and "8 known images" in out
     code, out, _ = _run(capsys, "status", project, "--json")
     status = json.loads(out)
     assert status["missing"] == 0 and status["labeled"] == 8

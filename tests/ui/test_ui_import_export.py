@@ -40,7 +40,7 @@ def test_import_csv_shows_preview_then_applies_and_undo_reverts(qtbot, window, d
     assert "fish" in seen["texts"] and "new class" in seen["texts"]
     assert "not in this project" in seen["texts"]
     assert seen["rows"] == 2
-    assert seen["button"] == "Apply 2 change(s)"
+    assert seen["button"] == "Apply 2 changes"
     labels = db.labels()
     assert labels["img_000.jpg"] == "cat" and labels["img_001.jpg"] == "fish"
     assert "fish" in [n for n, _, _ in db.classes()]

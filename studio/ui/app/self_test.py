@@ -8,6 +8,7 @@ those; it prints one JSON object and exits 0 only when every check passed.
 
 from __future__ import annotations
 
+from studio.core.wording import plural
 import json
 import sys
 import tempfile
@@ -107,7 +108,7 @@ def run_self_test(report_file: Path | None = None) -> int:
         found = detect_file(resource_path("demo", "people", "astronaut.jpg"))
         if found.likely_skipped != "face":
             raise RuntimeError(f"no face found in the sample photo ({found.error or 'nothing detected'})")
-        return f"{len(found.faces)} face(s) in the sample photo"
+        return f"{plural(len(found.faces), 'face')} in the sample photo"
 
     _check(report, "face_detector", face_detector)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QRectF, QTimer
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from studio.core.wording import plural
 from studio.core.models import ImageRow
 from studio.core.tasks import Cancelled, CancelToken, ProgressCallable
 from studio.ui.app import theme
@@ -201,14 +202,15 @@ class ModerationRunner(QObject):
         if n:
             ws = self.window.workspace
             self.window.show_message(
-                f"{n:,} image(s) show faces or people and will likely be skipped by the service's moderation "
+                f"{plural(n, 'image')} {'shows' if n == 1 else 'show'} faces or people and will likely be skipped by the "
+                "service's moderation "
                 "(a prediction; check them before uploading).",
                 "warning",
                 [("Show them", lambda: ws.show_filter(FILTER_KEY) if ws is not None else None)],
                 key="moderation",
             )
         self.window.status.toast(
-            f"Face/person check: {report.analysed:,} image(s) at {report.per_second:.1f}/s, "
+            f"Face/person check: {plural(report.analysed, 'image')} at {report.per_second:.1f}/s, "
             f"{report.faces + report.persons:,} likely skipped", 8000,
         )
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.wording import plural
 from studio.core.models import ClassInfo
 from studio.ui.app import theme
 from studio.ui.labeling.session import ProjectSession
@@ -273,7 +274,7 @@ class MergeDialog(QDialog):
         self.target_id: int | None = None
         n = session.counts.per_class.get(source.id, 0)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Move the {n:,} image(s) of <b>{source.name}</b> into:"))
+        layout.addWidget(QLabel(f"Move the {plural(n, 'image')} of <b>{source.name}</b> into:"))
         self.combo = QComboBox()
         for c in session.classes():
             if c.id != source.id:
@@ -298,7 +299,7 @@ class DeleteClassDialog(QDialog):
         self.reassign_to: int | None = None
         n = session.counts.per_class.get(info.id, 0)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"<b>{info.name}</b> has {n:,} labeled image(s). What should happen to them?"))
+        layout.addWidget(QLabel(f"<b>{info.name}</b> has {plural(n, 'labeled image')}. What should happen to them?"))
         self.unlabel = QRadioButton("Leave them unlabeled")
         self.move_to = QRadioButton("Move them to:")  # not `move`: that is QWidget.move()
         group = QButtonGroup(self)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.wording import plural
 from studio.core import keys as key_table
 from studio.ui.app import theme
 from studio.ui.labeling.session import ProjectSession
@@ -153,7 +154,7 @@ class ImportPreviewDialog(QDialog):
             layout.addWidget(box)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.apply_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.apply_button.setText(f"Apply {plan.total_changes:,} change(s)")
+        self.apply_button.setText(f"Apply {plural(plan.total_changes, 'change')}")
         self.apply_button.setEnabled(plan.total_changes > 0 or bool(plan.new_classes))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -172,11 +173,11 @@ def _summary_html(plan) -> str:
         items.append(f"<b>{len(plan.new_classes)}</b> new class(es) will be created: {shown}")
     if plan.unknown_paths:
         items.append(
-            f"<span style='color:{theme.FLAG_COLOR.name()}'>{len(plan.unknown_paths):,} row(s) name files that are "
+            f"<span style='color:{theme.FLAG_COLOR.name()}'>{plural(len(plan.unknown_paths), 'row')} name files that are "
             "not in this project and will be skipped</span>"
         )
     if plan.problems:
-        items.append(f"{len(plan.problems):,} row(s) could not be read")
+        items.append(f"{plural(len(plan.problems), 'row')} could not be read")
     items.append("Nothing is changed until you press Apply; Undo (Ctrl+Z) reverts the whole import.")
     return "<ul style='margin-left:-20px'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 

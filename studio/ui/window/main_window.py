@@ -21,6 +21,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QUn
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from studio import APP_NAME, __version__
+from studio.core.wording import plural
 from studio.core.errors import ProjectOpenError, StudioError
 from studio.core.models import PROJECT_SUFFIX, ImageFilter, Root
 from studio.core.tasks import CancelToken, Cancelled, ProgressCallable
@@ -425,7 +426,7 @@ class MainWindow(QMainWindow):
             n = self.session.count(ImageFilter(root_id=root.id, include_missing=True))
             self.messages.show_message(
                 f"The folder '{root.path}' was not found: it was moved, renamed, or is on a drive that is not "
-                f"connected. Its {n:,} image(s) keep their labels. Connect the drive, or show where the folder is now.",
+                f"connected. Its images ({n:,}) keep their labels. Connect the drive, or show where the folder is now.",
                 "warning",
                 [("Locate…", functools.partial(self.locate_root, root))],
                 key=key,
@@ -441,7 +442,7 @@ class MainWindow(QMainWindow):
         if found is None:
             return
         self.messages.dismiss(f"root-missing-{root.id}")
-        self.show_message(f"Found {found:,} image(s) in '{folder}'. Rescanning for the rest…", "info")
+        self.show_message(f"Found {plural(found, 'image')} in '{folder}'. Rescanning for the rest…", "info")
         self.start_scan()
 
     def choose_folder_to_add(self) -> None:
@@ -553,7 +554,7 @@ class MainWindow(QMainWindow):
         self.import_dialog: ImportPreviewDialog | None = dialog  # reachable by tests and by the later monitor
         if dialog.exec() == ImportPreviewDialog.DialogCode.Accepted and self.session is not None:
             if self.session.apply_import(plan):
-                self.status.toast(f"Imported: {plan.total_changes:,} label(s) changed. Ctrl+Z undoes the import.", 8000)
+                self.status.toast(f"Imported: {plural(plan.total_changes, 'label')} changed. Ctrl+Z undoes the import.", 8000)
         self.import_dialog = None
 
     def export_csv(self) -> None:
@@ -565,7 +566,7 @@ class MainWindow(QMainWindow):
             return
         n = self.session.export_labels(path)
         if n is not None:
-            self.show_message(f"Exported {n:,} label(s) to '{path}'.", "info")
+            self.show_message(f"Exported {plural(n, 'label')} to '{path}'.", "info")
 
     # ------------------------------------------------------------------ misc
 

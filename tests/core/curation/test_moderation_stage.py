@@ -150,7 +150,7 @@ def test_cli_moderation_lists_flags_and_marks_them_wrong(project, capsys):
     assert all(i["likely_skipped"] == "face" and i["boxes"] for i in data["images"])
     assert data["stage"]["analysed"] == 5 and data["dismissed"] == 0
     assert main(["moderation", path, "--wrong", "portrait.jpg"]) == 0
-    assert "marked 1 image(s) as wrong" in capsys.readouterr().out
+    assert "marked 1 image as wrong" in capsys.readouterr().out
     assert main(["moderation", path, "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert {i["image"] for i in again["images"]} == {"astronaut.jpg", "copy of astronaut.jpg"}

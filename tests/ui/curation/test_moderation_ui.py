@@ -75,7 +75,7 @@ def test_stage_runs_after_the_scan_and_every_view_shows_the_warning(qtbot, tmp_p
     assert ws.filter_bar.current_key() == "moderation"
     assert "(2)" in ws.filter_bar.show_combo.currentText()
     assert w.messages.has("moderation")
-    assert any("2 image(s) show faces or people" in t for t in w.messages.texts())
+    assert any("2 images show faces or people" in t for t in w.messages.texts())
 
     # Viewer: boxes over the face; "This flag is wrong" is kept in the project and updates the views.
     ws.show_filter("all")
