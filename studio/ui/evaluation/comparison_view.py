@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,33 +29,28 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui.app import theme
+from studio.ui.common.table_model import Index, RowsTableModel
 from studio.ui.evaluation import formatting as fmt
 
-_Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Run", "Images", "Accuracy", "95 % interval", "Macro-F1", "No class", "Cost")
 RunEntry = tuple[Any, str, Mapping[str, Any]]  # (run id, display name, result in the CLI JSON shape)
 
 
-class RunsTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.runs: list[RunEntry] = []
+class RunsTableModel(RowsTableModel[RunEntry]):
+    columns = COLUMNS
+    column_tips = ("", "", "", "With 95 % confidence the model's accuracy on images like these lies in this range. "
+                   "It narrows with more test images.")
 
     def set_runs(self, runs: Sequence[RunEntry]) -> None:
-        self.beginResetModel()
-        self.runs = list(runs)
-        self.endResetModel()
+        self.set_rows(runs)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.runs)
+    def run_id_at(self, row: int) -> Any:
+        return self.row(row)[0]
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        run_id, name, r = self.runs[index.row()]
+        run_id, name, r = self.row(index.row())
         n = int(r.get("n") or 0)
         c = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
@@ -74,14 +69,11 @@ class RunsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return run_id
         if role == Qt.ItemDataRole.ToolTipRole and c == 3:
-            return ("With 95 % confidence the model's accuracy on images like these lies in this range. "
-                    "It narrows with more test images.")
+            return self.column_tips[3]
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+
+EMPTY_BARS = "No finished runs yet: each run's accuracy and its 95 % interval appear here."
 
 
 class IntervalBars(QWidget):

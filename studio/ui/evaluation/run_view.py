@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.common.table_model import Index, RowsTableModel
 from studio.ui.evaluation import formatting as fmt
 from studio.ui.evaluation.confusion import ConfusionHeatmap
 
-_Index = QModelIndex | QPersistentModelIndex
 PER_CLASS_COLUMNS = ("Class", "Precision", "Recall", "F1", "Images")
 PER_CLASS_TIPS = (
     "The class (its images are the rows of the matrix)",
@@ -39,30 +39,25 @@ PER_CLASS_TIPS = (
 )
 
 
-class PerClassModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[tuple[str, float, float, float, int]] = []
+PerClassRow = tuple[str, float, float, float, int]  # class, precision, recall, F1, support
+
+
+class PerClassModel(RowsTableModel[PerClassRow]):
+    columns = PER_CLASS_COLUMNS
+    column_tips = PER_CLASS_TIPS
 
     def set_per_class(self, labels: list[str], per_class: Mapping[str, Mapping[str, Any]]) -> None:
-        self.beginResetModel()
-        self.rows = []
+        rows: list[PerClassRow] = []
         for name in labels:
             m = per_class.get(name) or {}
-            self.rows.append((name, float(m.get("precision", 0.0)), float(m.get("recall", 0.0)),
-                              float(m.get("f1", 0.0)), int(m.get("support", 0))))
-        self.endResetModel()
+            rows.append((name, float(m.get("precision", 0.0)), float(m.get("recall", 0.0)),
+                         float(m.get("f1", 0.0)), int(m.get("support", 0))))
+        self.set_rows(rows)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(PER_CLASS_COLUMNS)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
+        row = self.row(index.row())
         c = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if c == 0:
@@ -75,15 +70,6 @@ class PerClassModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return row[c]
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return PER_CLASS_COLUMNS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return PER_CLASS_TIPS[section]
         return None
 
 

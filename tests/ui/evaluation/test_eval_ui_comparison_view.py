@@ -3,6 +3,8 @@ user picked (B against A)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from studio.ui.evaluation.comparison_view import ComparisonView
 
 
@@ -56,3 +58,16 @@ def test_same_run_twice_cannot_be_compared(qtbot):
     assert "two" in view.verdict.text()
     view.set_runs(RUNS[:1])
     assert not view.compare_button.isEnabled()
+
+
+def test_runs_table_is_a_sound_model_and_double_click_picks_the_run(qtbot, qtmodeltester):
+    view = ComparisonView()
+    qtbot.addWidget(view)
+    view.set_runs(RUNS)
+    qtmodeltester.check(view.model, force_py=True)
+    assert "95 % confidence" in view.model.headerData(3, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    with qtbot.waitSignal(view.run_chosen) as chosen:
+        view.table.doubleClicked.emit(view.model.index(1, 0))
+    assert chosen.args == [2]
+    view.set_runs([])
+    qtmodeltester.check(view.model, force_py=True)

@@ -89,3 +89,14 @@ def test_empty_view_disables_actions(qtbot):
     with qtbot.waitSignal(view.export_requested) as blocker:
         view.export_button.click()
     assert blocker.args == [7]
+
+
+def test_per_class_table_is_a_sound_model_with_header_tips(qtbot, qtmodeltester):
+    view = RunResultsView()
+    qtbot.addWidget(view)
+    view.set_result(RESULT)
+    model = view.per_class_model
+    qtmodeltester.check(model, force_py=True)
+    assert "share that really are" in model.headerData(1, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    view.set_result(None)
+    assert model.rowCount() == 0
