@@ -101,6 +101,11 @@ class IntervalBars(QWidget):
         pal = self.palette()
         text = pal.color(pal.ColorRole.WindowText)
         muted = theme.muted_text(pal)
+        if not self.entries:  # a bare 0-100 % axis with nothing on it looks broken: say what will be here
+            p.setPen(muted)
+            p.drawText(QRectF(self.rect()), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), EMPTY_BARS)
+            p.end()
+            return
         metrics = p.fontMetrics()
         label_w = min(max((metrics.horizontalAdvance(e[0]) for e in self.entries), default=60) + 12, self.width() // 3)
         left, right = label_w, self.width() - 60
@@ -153,7 +158,7 @@ class ComparisonView(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.doubleClicked.connect(lambda idx: self.run_chosen.emit(self.model.runs[idx.row()][0]))
+        self.table.doubleClicked.connect(lambda idx: self.run_chosen.emit(self.model.run_id_at(idx.row())))
         self.bars = IntervalBars()
 
         self.combo_a = QComboBox()

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from studio.ui.app import theme
@@ -105,6 +105,9 @@ class ConfusionModel(QAbstractTableModel):
         return None
 
 
+EMPTY_MATRIX = "No answers to show: the confusion matrix of the chosen run appears here."
+
+
 class ConfusionHeatmap(QTableView):
     """Read-only heat map; `cell_activated(true_row, answer_column)` on click or Enter."""
 
@@ -133,6 +136,15 @@ class ConfusionHeatmap(QTableView):
     def set_matrix(self, labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> None:
         self.confusion.dark = theme.is_dark(self.palette())
         self.confusion.set_matrix(labels, matrix)
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self.confusion.rowCount() == 0:  # no run chosen (or no answers yet): not an empty grid
+            painter = QPainter(self.viewport())
+            painter.setPen(theme.muted_text(self.palette()))
+            painter.drawText(QRectF(self.viewport().rect()).adjusted(12, 0, -12, 0),
+                             int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), EMPTY_MATRIX)
+            painter.end()
 
     def _activate(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QLogValueAxis, QScatterSeries, QValueAxis, QXYSeries
-from PySide6.QtCore import QMargins, QPointF, Qt, Signal
+from PySide6.QtCore import QMargins, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
 
 from studio.core.store.job_records import MetricPoint
-from studio.ui.app.theme import is_dark
+from studio.ui.app.theme import is_dark, muted_text
 
 TRAIN_COLOR = QColor("#1f77b4")
 VALID_COLOR = QColor("#e3701a")
@@ -104,6 +104,7 @@ class MetricChart(QChartView):
         for series in self._series.values():
             series.attachAxis(self._x_axis)
             series.attachAxis(self._y_axis)
+        self.empty_text = "No training steps yet: the curves appear when the service reports the first steps."
         self._update_ranges()
 
     # -- data ---------------------------------------------------------------------------------------
@@ -160,6 +161,30 @@ class MetricChart(QChartView):
     def point_count(self, key: str) -> int:
         return self._series[key].count()
 
+    @property
+    def is_empty(self) -> bool:
+        return not self._steps
+
+    def _show_empty_state(self) -> None:
+        """Before the first step an axis of 0..1 labelled "0 0 0 1 1" looks broken: hide the axes and
+        the legend and say what will appear instead (`drawForeground` paints the sentence)."""
+        empty = self.is_empty
+        for axis in (self._x_axis, self._y_axis):
+            axis.setVisible(not empty)
+        self.chart().legend().setVisible(not empty)
+        self.viewport().update()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802 - Qt override
+        super().drawForeground(painter, rect)
+        if not self.is_empty:
+            return
+        area = self.chart().plotArea()
+        painter.save()
+        painter.setPen(muted_text(self.palette()))
+        painter.drawText(area.adjusted(12, 0, -12, 0), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                         self.empty_text)
+        painter.restore()
+
     # -- axes, zoom, log scale ----------------------------------------------------------------------
 
     def _new_y_axis(self, log: bool) -> QValueAxis | QLogValueAxis:
@@ -201,7 +226,9 @@ class MetricChart(QChartView):
         if self.chart().isZoomed():
             return  # the user is looking at a part: new points must not move it
         last = self._steps[-1] if self._steps else 1
-        self._x_axis.setRange(0, max(last, self._total_steps or 0, 1))
+        x_max = max(last, self._total_steps or 0, 1)
+        self._x_axis.setRange(0, x_max)
+        self._x_axis.setTickCount(min(6, x_max + 1))  # whole steps: never "0 0 1 1 2" on a short run
         values = [v for data in self._values.values() for v in data.values() if self._plottable(v)]
         if self._fixed_range and not self._log:
             low, high = self._fixed_range
@@ -216,6 +243,7 @@ class MetricChart(QChartView):
         self._y_axis.setRange(low, high)
         if isinstance(self._y_axis, QValueAxis) and not self._fixed_range:
             self._y_axis.applyNiceNumbers()  # 0, 0.5, 1.0, ... instead of 0, 0.46, 0.91, ...
+        self._show_empty_state()
 
     # -- hover --------------------------------------------------------------------------------------
 
