@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterable, Sequence
 
 from studio.core.errors import StudioError
 from studio.core.models import ImageFilter, LabelChange
@@ -155,24 +156,34 @@ def apply_import(store: ProjectStore, plan: LabelImportPlan, source: str = "impo
     )
 
 
-def export_csv(store: ProjectStore, csv_path: Path | str) -> int:
-    """Write `path,label,excluded,flag` for every labeled image; returns the number of rows."""
+def write_csv(csv_path: Path | str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """The one CSV writer of the studio (label exports, evaluation exports): UTF-8, the csv module's
+    quoting, written to a temporary file and renamed, so a failed write never leaves half a file
+    or destroys the previous one. Returns the number of data rows; a write error becomes a
+    `StudioError` that names the file and what to do."""
     csv_path = Path(csv_path)
-    names = {c.id: c.name for c in store.classes()}
     tmp = csv_path.with_name(csv_path.name + ".tmp")
     count = 0
     try:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["path", "label", "excluded", "flag"])
-            for row in store.iter_images(ImageFilter()):
-                if row.class_id is None:
-                    continue
-                writer.writerow([row.rel_path, names.get(row.class_id, ""), int(row.excluded),
-                                 "" if not row.flagged else row.verdict.value])
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
                 count += 1
         tmp.replace(csv_path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StudioError(f"Cannot write '{csv_path}': {exc.strerror or exc}. Choose another location.") from exc
     return count
+
+
+def export_csv(store: ProjectStore, csv_path: Path | str) -> int:
+    """Write `path,label,excluded,flag` for every labeled image; returns the number of rows."""
+    names = {c.id: c.name for c in store.classes()}
+    rows = (
+        [row.rel_path, names.get(row.class_id, ""), int(row.excluded), "" if not row.flagged else row.verdict.value]
+        for row in store.iter_images(ImageFilter())
+        if row.class_id is not None
+    )
+    return write_csv(csv_path, ["path", "label", "excluded", "flag"], rows)

@@ -3,15 +3,16 @@
 Paths are written the way `Export labels to CSV` and `studio-cli export-labels` write them (the
 image's path inside its folder), labels are the current ones (so the file agrees with the numbers
 on screen after relabeling), and the raw answer is included so a reader can judge the parsing.
-Written to a temporary file first and renamed, so a failed write never leaves half a file.
+Written by the studio's one CSV writer (`label_io.write_csv`: temporary file, then rename).
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+from typing import Any, Iterator
 
 from studio.core.errors import StudioError
+from studio.core.label_io import write_csv
 from studio.core.store.evaluations import EvaluationRepository
 from studio.core.store.project_store import ProjectStore
 
@@ -27,26 +28,16 @@ def export_run_csv(store: ProjectStore, run_id: int, csv_path: Path | str) -> in
     names = {c.id: c.name for c in store.classes()}
     answers = repo.answers(run_id)
     rows = {r.id: r for r in store.images([a.image_id for a in answers])}
-    csv_path = Path(csv_path)
-    tmp = csv_path.with_name(csv_path.name + ".tmp")
-    count = 0
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(HEADER)
-            for a in sorted(answers, key=lambda a: rows[a.image_id].rel_path if a.image_id in rows else ""):
-                row = rows.get(a.image_id)
-                if row is None:
-                    continue
-                label = names.get(row.class_id) if row.class_id is not None else None
-                predicted = names.get(a.predicted_class_id) if a.predicted_class_id is not None else None
-                correct = "" if label is None else int(predicted == label)
-                writer.writerow([row.rel_path, label or "", predicted or "", correct, a.answer or "", a.error or "",
-                                 a.prompt_tokens, a.completion_tokens,
-                                 "" if a.latency_ms is None else round(a.latency_ms)])
-                count += 1
-        tmp.replace(csv_path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StudioError(f"Cannot write '{csv_path}': {exc.strerror or exc}. Choose another location.") from exc
-    return count
+
+    def lines() -> Iterator[list[Any]]:
+        for a in sorted(answers, key=lambda a: rows[a.image_id].rel_path if a.image_id in rows else ""):
+            row = rows.get(a.image_id)
+            if row is None:
+                continue
+            label = names.get(row.class_id) if row.class_id is not None else None
+            predicted = names.get(a.predicted_class_id) if a.predicted_class_id is not None else None
+            correct = "" if label is None else int(predicted == label)
+            yield [row.rel_path, label or "", predicted or "", correct, a.answer or "", a.error or "",
+                   a.prompt_tokens, a.completion_tokens, "" if a.latency_ms is None else round(a.latency_ms)]
+
+    return write_csv(csv_path, HEADER, lines())
