@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QWidget,
+)
 
 from studio.core.models import FLAG_REASONS, ImageFilter
 from studio.ui.app import theme
@@ -21,6 +31,50 @@ SORT_ORDERS: tuple[tuple[str, str], ...] = (
     ("class", "Class"),
     ("verdict", "Flag reason"),
 )
+
+
+class ElidingComboBox(QComboBox):
+    """A combo sized to its current entry (between `min_chars` and `max_chars` characters) whose
+    closed label elides a longer entry in the middle, so both ends stay readable: the kind of filter
+    at the start ("Model disagrees with label (3)") and what it is about at the end (the run's
+    name). The full text is the tooltip, and the drop-down list is as wide as its longest entry."""
+
+    def __init__(self, min_chars: int, max_chars: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._min_chars, self._max_chars = min_chars, max_chars
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(min_chars)
+        self.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.currentIndexChanged.connect(lambda _: self.fit_to_text())
+
+    def fit_to_text(self) -> None:
+        """Call after changing entries' texts (setItemText does not say so itself)."""
+        text = self.currentText()
+        self.setToolTip(text)
+        self.setMinimumContentsLength(max(self._min_chars, min(len(text), self._max_chars)))
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        self.view().setMinimumWidth(widest + self.iconSize().width() + 40)
+
+    def _label_option(self) -> tuple[QStyleOptionComboBox, int]:
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        icon = option.iconSize.width() + 4 if not option.currentIcon.isNull() else 0
+        return option, max(0, field.width() - icon)
+
+    def shown_text(self) -> str:
+        """The closed label as painted (elided in the middle when it does not fit)."""
+        option, width = self._label_option()
+        return self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideMiddle, width)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QStylePainter(self)
+        option, _ = self._label_option()
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self.shown_text()
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +93,8 @@ class FilterBar(QWidget):
         self.setObjectName("filterBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        self.show_combo = QComboBox()
+        self.show_combo = ElidingComboBox(22, 56)
         self.show_combo.setObjectName("showFilter")
-        self.show_combo.setMinimumContentsLength(22)
-        self.show_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.folder_combo = QComboBox()
         self.folder_combo.setObjectName("folderFilter")
         self.folder_combo.setMinimumContentsLength(14)
@@ -129,6 +181,7 @@ class FilterBar(QWidget):
                 else:
                     self.show_combo.addItem(choice.text, choice.key)
             self._select_key(key or "all")
+        self.show_combo.fit_to_text()
 
     def refresh_counts(self) -> None:
         """Update the counts in the entries' text without touching the selection."""
@@ -139,6 +192,7 @@ class FilterBar(QWidget):
         self._choices = fresh
         for i, choice in enumerate(fresh):
             self.show_combo.setItemText(i, choice.text)
+        self.show_combo.fit_to_text()
 
     def rebuild_folders(self) -> None:
         current = self.folder_combo.currentData()
@@ -167,6 +221,7 @@ class FilterBar(QWidget):
         """Switch the "Show" filter programmatically (menus, the class panel, tests)."""
         with QSignalBlocker(self.show_combo):
             self._select_key(key)
+        self.show_combo.fit_to_text()
         self.changed.emit()
 
     def current_filter(self) -> ImageFilter:
