@@ -83,7 +83,7 @@ def estimate_html(estimate: PlanEstimate) -> str:
             lines.append(f"{escape(title)}: carrying on the stopped run, {answered:,} of {total:,} images answered; "
                          f"only the {total - answered:,} remaining are asked and counted above.")
     if estimate.prices:
-        lines.append("Priced at " + " \u00b7 ".join(
+        lines.append("Prices used: " + " \u00b7 ".join(
             f"{escape(t)}: {fmt.price_pair(i, o)} ({escape(source)})" for t, i, o, source in estimate.prices) + ".")
     lines += [escape(note) for note in estimate.notes]
     if estimate.requests == 0:
@@ -229,7 +229,7 @@ class EvaluateDialog(QDialog):
         self.progress_label.setWordWrap(True)
         self.progress_label.setTextFormat(Qt.TextFormat.RichText)  # inserted values are escaped
         self.progress_label.hide()
-        run_box = QGroupBox("Before you start")
+        run_box = QGroupBox("Estimate and progress")
         rlay = QVBoxLayout(run_box)
         rlay.addWidget(self.estimate_label)
         rlay.addWidget(self.progress)

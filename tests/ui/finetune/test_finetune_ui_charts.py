@@ -1,5 +1,5 @@
 """The training curves before and after the first steps: an empty chart says what will appear
-instead of showing bare axes labelled "0 0 0 1 1", and a short run's step axis has whole steps only."""
+instead of showing bare axes labelled "0 0 0 1 1", and the step axis is labelled at round whole steps."""
 
 from PySide6.QtCharts import QValueAxis
 
@@ -32,4 +32,6 @@ def test_short_runs_label_whole_steps(qtbot):
     charts.set_points([MetricPoint(step=1, total_steps=3, train_loss=1.5)])
     (x_axis,) = [a for a in _axes(charts.loss) if isinstance(a, QValueAxis) and a.titleText() == "Step"]
     assert (x_axis.min(), x_axis.max()) == (0, 3)
-    assert x_axis.tickCount() == 4  # 0, 1, 2, 3
+    assert (x_axis.tickAnchor(), x_axis.tickInterval()) == (0, 1)  # 0, 1, 2, 3
+    charts.set_total_steps(63)
+    assert x_axis.max() == 63 and x_axis.tickInterval() == 10  # 0, 10, ... 60: round steps

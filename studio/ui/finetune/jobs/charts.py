@@ -69,6 +69,16 @@ def _make_series(spec: SeriesSpec) -> QXYSeries:
     return series
 
 
+def _step_interval(last_step: int, most_ticks: int = 7) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50 ... steps that puts at most `most_ticks` intervals on the axis."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if last_step / (factor * magnitude) <= most_ticks:
+                return factor * magnitude
+        magnitude *= 10
+
+
 class MetricChart(QChartView):
     """One metric family (loss or accuracy) over training steps."""
 
@@ -228,7 +238,10 @@ class MetricChart(QChartView):
         last = self._steps[-1] if self._steps else 1
         x_max = max(last, self._total_steps or 0, 1)
         self._x_axis.setRange(0, x_max)
-        self._x_axis.setTickCount(min(6, x_max + 1))  # whole steps: never "0 0 1 1 2" on a short run
+        # Ticks at round whole steps from 0 (0, 10, 20 ... of 63; 0, 1, 2, 3 of 3), never "0 0 1 1 2".
+        self._x_axis.setTickType(QValueAxis.TickType.TicksDynamic)
+        self._x_axis.setTickAnchor(0)
+        self._x_axis.setTickInterval(_step_interval(x_max))
         values = [v for data in self._values.values() for v in data.values() if self._plottable(v)]
         if self._fixed_range and not self._log:
             low, high = self._fixed_range
