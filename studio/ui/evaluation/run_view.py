@@ -76,6 +76,7 @@ class PerClassModel(RowsTableModel[PerClassRow]):
 def _value_label(name: str) -> QLabel:
     lab = QLabel()
     lab.setObjectName(name)
+    lab.setTextFormat(Qt.TextFormat.PlainText)  # values such as "< $0.01" are text, never markup
     lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     lab.setWordWrap(True)
     return lab

@@ -57,6 +57,7 @@ class EstimatePage(QWizardPage):
             ("cost", "Estimated cost:"),
         ):
             value = QLabel("\u2026")
+            value.setTextFormat(Qt.TextFormat.PlainText)  # "< $0.01" is text, never markup
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
             self.form.addRow(label, value)
