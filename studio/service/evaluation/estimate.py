@@ -30,6 +30,7 @@ class EvalEstimate:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     image_ids: tuple[int, ...] = ()  # the images these requests ask about (what "already answered" is checked against)
+    prompts: tuple[str, str] = ("", "")  # (system message, instruction) these requests send
 
     @property
     def input_tokens(self) -> int:
@@ -93,7 +94,7 @@ def estimate_images(spec: EvalRunSpec, images: RunImages, prompts: Prompts) -> E
     notes = _notes(spec, len(images.shots))
     return EvalEstimate(len(images.items), text, image, limit, likely, spec.price_input_per_1m,
                         spec.price_output_per_1m, list(images.skipped), notes,
-                        tuple(it.image_id for it in images.items))
+                        tuple(it.image_id for it in images.items), (prompts.system, prompts.instruction))
 
 
 def _notes(spec: EvalRunSpec, shots: int) -> list[str]:
@@ -134,4 +135,4 @@ def estimate_resume(store: "ProjectStore", run: EvalRun) -> EvalEstimate:
         likely += (text_tokens(names[row.class_id]) if row.class_id in names else longest) + 1
     return EvalEstimate(len(rows), text, image, run.max_tokens, likely, run.spec.price_input_per_1m,
                         run.spec.price_output_per_1m, [], _notes(run.spec, len(shots)),
-                        tuple(r.id for r in rows))
+                        tuple(r.id for r in rows), (prompts.system, prompts.instruction))

@@ -51,13 +51,15 @@ def resumable_run(runs: list[EvalRun], spec: EvalRunSpec, profile: ServiceProfil
 
 
 def covering_run(runs: list[EvalRun], spec: EvalRunSpec, profile: ServiceProfile,
-                 image_ids: Sequence[int]) -> EvalRun | None:
+                 image_ids: Sequence[int], prompts: tuple[str, str]) -> EvalRun | None:
     """The newest completed run of the same evaluation on the same service that already asked about
-    every one of `image_ids` (the images these choices would ask about now): Start must not pay for
-    them again."""
+    every one of `image_ids` (the images these choices would ask about now) with the same `prompts`
+    (system message, instruction) they would send now: Start must not pay for those answers again.
+    A changed prompt (or a new class, which changes it) is a new question, so it gets a new run."""
     wanted = set(image_ids)
     for run in runs:  # newest first
         if run.state == "completed" and same_evaluation(run.spec, spec) and _same_service(run, profile) \
+                and (run.spec.system_prompt or "", run.spec.instruction or "") == prompts \
                 and wanted <= set(run.image_ids):
             return run
     return None
@@ -213,7 +215,7 @@ class EvaluationController(QObject):
                     except ValueError as error:
                         raise StudioError(str(error)) from error
                     finished = existing if existing is not None and est.requests == 0 else (
-                        covering_run(stored, spec, profile, est.image_ids)
+                        covering_run(stored, spec, profile, est.image_ids, est.prompts)
                         if existing is None and est.requests else None)
                     if finished is not None:
                         done.append(finished.id)
@@ -257,7 +259,8 @@ class EvaluationController(QObject):
             self.plan_failed.emit("An evaluation is already running. Wait for it, or cancel it first.")
             return None
         service = _service()
-        create_run, run_evaluation, choose_images = service.create_run, service.run_evaluation, service.choose_images
+        create_run, run_evaluation = service.create_run, service.run_evaluation
+        choose_images, project_prompts = service.choose_images, service.project_prompts
 
         stores, profile, credentials = self.stores, self.profile, self.credentials
         concurrency = self.concurrency
@@ -274,8 +277,10 @@ class EvaluationController(QObject):
                     spec = spec_for(plan, planned)
                     existing = resumable_run(repo.runs(), spec, profile)
                     if existing is None:
-                        answered = covering_run(repo.runs(), spec, profile,
-                                                [it.image_id for it in choose_images(store, spec).items])
+                        images = choose_images(store, spec)
+                        prompts = project_prompts(store, images.class_names, spec)
+                        answered = covering_run(repo.runs(), spec, profile, [it.image_id for it in images.items],
+                                                (prompts.system, prompts.instruction))
                         if answered is not None:  # the estimate said so too: nothing to ask, nothing to pay
                             ids.append(answered.id)
                             holder["task"].send_partial(("finished", answered.id))

@@ -70,7 +70,8 @@ def estimate_html(estimate: PlanEstimate) -> str:
     if estimate.nothing_to_do:
         done = " \u00b7 ".join(f"{escape(t)}: {a:,} of {n:,}" for t, a, n in estimate.carried)
         return (f"<b>Nothing to do:</b> every image of these choices is already answered ({done}), so there is "
-                "nothing to send and nothing to pay. <i>Show results</i> to see them, or change the choices.")
+                "nothing to send and nothing to pay. <i>Show results</i> to see them. (A changed prompt asks again; "
+                "so does deleting a run in the results window.)")
     cost = "cost unknown (no price known)" if estimate.cost_usd is None else f"about {fmt.money(estimate.cost_usd)}"
     lines = [f"<b>{estimate.requests:,} requests</b>, {estimate.input_tokens:,} input tokens "
              f"(images and text), at most {estimate.max_output_tokens:,} output tokens: <b>{escape(cost)}</b>."]

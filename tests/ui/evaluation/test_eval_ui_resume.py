@@ -3,8 +3,8 @@ nothing to pay for; a run whose process was killed (stored as "running") reads a
 estimate counts only the unanswered images, and Start carries it on against the demo service
 without asking an answered image again.
 
-The project (tests/ui/evaluation/conftest.py) has two completed runs over all twelve images: base
-gpt-4o zero-shot, and a tuned model. Half the images are put into the test split here."""
+The project (tests/ui/evaluation/conftest.py, twelve labeled images) gets half its images in the test
+split here; the runs below are gpt-4.1 zero-shot, apart from the conftest's own gpt-4o runs."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtGui import QTextDocument
 
 from eval_ui_flow import demo_service
 from studio.core.evaluation.records import EvalAnswer, EvalRunSpec
+from studio.core.export.prompts import SETTING_SYSTEM
 from studio.core.splits.project_splits import image_splits, set_split_fractions
 from studio.core.store.evaluations import EvaluationRepository
 from studio.core.store.project_store import ProjectStore
@@ -77,18 +78,39 @@ def service():
     demo._server = None
 
 
-def test_choices_already_answered_offer_nothing_to_pay(qtbot, tmp_path, project):
-    _test_split(project)
+def _answered_run(path, model: str) -> int:
+    """A completed zero-shot run of `model` on the test split, created the way the app creates one
+    (its prompts frozen from the project's), with every image answered."""
+    from studio.service.evaluation import create_run
+
+    with ProjectStore.open(path) as store:
+        run_id = create_run(store, EvalRunSpec(kind="zero_shot", model=model, split="test"), ServiceProfile(kind="demo"))
+        repo = EvaluationRepository(store)
+        for image_id in repo.run(run_id).image_ids:
+            repo.add_answer(EvalAnswer(run_id, image_id, "cat", None, 100, 2, 10.0, None, 1000.0))
+        repo.set_state(run_id, "completed")
+        return run_id
+
+
+@pytest.mark.parametrize("prompt_changed", [False, True])
+def test_choices_already_answered_offer_nothing_to_pay(qtbot, tmp_path, project, prompt_changed):
+    test_ids = _test_split(project)
+    run_id = _answered_run(project, BASE_41)
+    if prompt_changed:  # a new question: the same images are asked again, in a new run
+        with ProjectStore.open(project) as store:
+            store.set_setting(SETTING_SYSTEM, "Name the animal: {classes}.")
     window, evaluation = _window(qtbot, tmp_path, project)
     dialog = evaluation.open_dialog()
-    _only_zero_shot(dialog, "gpt-4o-2024-08-06")  # the stored "base" run answered every image
+    _only_zero_shot(dialog, BASE_41)
     qtbot.waitUntil(lambda: dialog.estimate is not None, timeout=20_000)
-    assert dialog.estimate.nothing_to_do
-    assert not dialog.start_button.isEnabled()
-    assert "Nothing to do" in _plain(dialog.estimate_label)
-    assert not dialog.results_button.isHidden()
-    base_run = evaluation.controller.runs()[0].id
-    assert dialog.estimate.done_run_ids == (base_run,)
+    if prompt_changed:
+        assert not dialog.estimate.nothing_to_do and dialog.estimate.requests == len(test_ids)
+        assert dialog.start_button.isEnabled()
+    else:
+        assert dialog.estimate.nothing_to_do and dialog.estimate.done_run_ids == (run_id,)
+        assert not dialog.start_button.isEnabled()
+        assert "Nothing to do" in _plain(dialog.estimate_label)
+        assert not dialog.results_button.isHidden()
     evaluation.project_closed()
 
 
