@@ -8,8 +8,10 @@ two decisions a curator makes about them.
 
 Labels and exclusions go through the labeling session, so Ctrl+Z undoes them like any other edit.
 The threshold is the project's: the same number keeps each group inside one split, so changing it
-here changes which images are held out together. Finding the groups runs on a worker thread (it may
-first hash images checked by an older version), with progress and cancel.
+here changes which images are held out together; each card and the group's title say which split
+that is (as the next export, submit or evaluation will draw it, without storing anything). Finding
+the groups runs on a worker thread (it may first hash images checked by an older version), with
+progress and cancel.
 """
 
 from __future__ import annotations
@@ -44,12 +46,17 @@ PREVIEW_PX = 260
 MIXED = QColor("#c62828")
 
 
-def _find_work(stores: Any, threshold: int) -> Any:
-    """The worker: hash what has no hash yet, then group. Own connection, closed when done."""
+SPLIT_NAMES = {"train": "training", "validation": "validation", "test": "test"}
 
-    def work(progress: Any, cancel: Any) -> tuple[list[DuplicateSet], dict[int, int]]:
+
+def _find_work(stores: Any, threshold: int) -> Any:
+    """The worker: hash what has no hash yet, then group, then the split of each member (a preview:
+    nothing is stored). Own connection, closed when done."""
+
+    def work(progress: Any, cancel: Any) -> tuple[list[DuplicateSet], dict[int, int], dict[int, str]]:
         from studio.core.curation.hash_backfill import hash_missing
         from studio.core.curation.project_duplicates import find_duplicates
+        from studio.core.splits.project_splits import refresh_splits
         from studio.core.store.splits import SplitRepository
 
         store = stores.open()
@@ -61,7 +68,14 @@ def _find_work(stores: Any, threshold: int) -> Any:
                 hash_missing(store, hashing, cancel)
             groups = find_duplicates(store, threshold)
             ids = [im.image_id for g in groups for im in g.images]
-            return groups, SplitRepository(store).hashes(ids)
+            splits: dict[int, str] = {}
+            if groups:
+                try:
+                    by_image = refresh_splits(store, persist=False).by_image
+                except Exception:  # noqa: BLE001 - e.g. fractions a hand-edited project made invalid
+                    by_image = {}
+                splits = {i: by_image[i].value for i in ids if i in by_image}
+            return groups, SplitRepository(store).hashes(ids), splits
         finally:
             store.close()
 
@@ -71,7 +85,7 @@ def _find_work(stores: Any, threshold: int) -> Any:
 class _Card(QFrame):
     """One image of the selected group: preview, name, label, size, distance to the first one."""
 
-    def __init__(self, image: Any, path: str, distance: int | None, keep: QRadioButton) -> None:
+    def __init__(self, image: Any, path: str, distance: int | None, split: str | None, keep: QRadioButton) -> None:
         super().__init__()
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
@@ -100,6 +114,10 @@ class _Card(QFrame):
         layout.addWidget(QLabel(facts))
         label = QLabel(f"Label: <b>{image.label}</b>" if image.label else "Label: <i>unlabeled</i>")
         layout.addWidget(label)
+        if split:
+            layout.addWidget(QLabel(f"Split: {SPLIT_NAMES.get(split, split)}"))
+        else:
+            layout.addWidget(QLabel("Split: <i>none yet</i>" if image.label else "Split: <i>none (unlabeled)</i>"))
         layout.addWidget(keep)
 
 
@@ -112,6 +130,7 @@ class DuplicatesWindow(QWidget):
         self.run_task = run_task
         self.groups: list[DuplicateSet] = []
         self.hashes: dict[int, int] = {}
+        self.splits: dict[int, str] = {}  # image id -> split name, for the members of the groups shown
         self._task: BackgroundTask | None = None
         self._running: list[BackgroundTask] = []  # superseded ones too, until they have stopped
         self._shut = False  # closed: results that still arrive are dropped (the session may be gone)
@@ -237,10 +256,10 @@ class DuplicatesWindow(QWidget):
             self.session.set_setting(SETTING_DUP_THRESHOLD, int(value))
         self._debounce.start()
 
-    def _show(self, result: tuple[list[DuplicateSet], dict[int, int]]) -> None:
+    def _show(self, result: tuple[list[DuplicateSet], dict[int, int], dict[int, str]]) -> None:
         if self._shut:
             return
-        groups, self.hashes = result
+        groups, self.hashes, self.splits = result
         previous = self.current_group()
         keep = {im.image_id for im in previous.images} if previous else set()
         self.groups = groups
@@ -302,7 +321,7 @@ class DuplicatesWindow(QWidget):
             keep = QRadioButton("Keep this one")
             self.keep_group.addButton(keep, i)
             path = str(rows[image.image_id].abs_path) if image.image_id in rows else ""
-            self.cards_layout.addWidget(_Card(image, path, distance, keep))
+            self.cards_layout.addWidget(_Card(image, path, distance, self.splits.get(image.image_id), keep))
         self.keep_group.button(0).setChecked(True)  # the largest file comes first
         labels = sorted({im.label for im in group.images if im.label})
         if group.mixed_labels:
@@ -312,12 +331,25 @@ class DuplicatesWindow(QWidget):
             title = f"All labeled <b>{labels[0]}</b>."
         else:
             title = "Unlabeled."
+        title += " " + self._split_sentence(group)
         self.group_title.setText(title)
         if labels:
             index = self.class_combo.findText(labels[0])
             if index >= 0:
                 self.class_combo.setCurrentIndex(index)
         self._update_buttons()
+
+    def _split_sentence(self, group: DuplicateSet) -> str:
+        """Where the group is held out: the split keeps all its labeled members together."""
+        placed = [self.splits[im.image_id] for im in group.images if im.image_id in self.splits]
+        names = sorted({SPLIT_NAMES.get(s, s) for s in placed})
+        if not placed:
+            return "Not in any split yet: only labeled images take part."
+        if len(names) > 1:  # a read-only project at another threshold than the one its splits used
+            return f"Its images are in the {' and '.join(names)} splits."
+        if len(placed) == len(group.images):
+            return f"The whole group is in the <b>{names[0]}</b> split."
+        return f"Its labeled images are in the <b>{names[0]}</b> split; the others join them once labeled."
 
     def _fill_classes(self) -> None:
         current = self.class_combo.currentText()
