@@ -49,10 +49,10 @@ PEOPLE_PHOTOS: tuple[tuple[str, str, str], ...] = (
 # shot_012's brightened copy is filed under "square": the group with mixed labels.
 DUPLICATES: tuple[tuple[str, str, str, str | None], ...] = (
     ("field_b/shot_005_copy.jpg", "field_a/shot_005.jpg", "exact", None),
-    ("exports/shot_046_small.jpg", "field_b/shot_046.jpg", "resized", "circle"),
-    ("exports/shot_046_q70.jpg", "field_b/shot_046.jpg", "jpeg70", None),
+    ("field_b/exports/shot_046_small.jpg", "field_b/shot_046.jpg", "resized", "circle"),
+    ("field_b/exports/shot_046_q70.jpg", "field_b/shot_046.jpg", "jpeg70", None),
     ("field_b/shot_012_brighter.jpg", "field_a/shot_012.jpg", "brighter", "square"),
-    ("exports/shot_034_cropped.jpg", "field_b/shot_034.jpg", "cropped", None),
+    ("field_b/exports/shot_034_cropped.jpg", "field_b/shot_034.jpg", "cropped", None),
 )
 _EDIT_NOTES = {
     "exact": "byte-identical copy", "resized": "copy resized to 80 %", "jpeg70": "copy re-encoded as JPEG q70",
@@ -219,7 +219,7 @@ def _plant_label_mistakes(store: ProjectStore, demo: list[DemoImage]) -> list[st
 
     Chosen from the test split as the split rules drew it (not from fixed names: the split follows
     the images' content fingerprints, which depend on the JPEG encoder), among plain shots that have
-    no copies. The mistakes go round the classes, so every class keeps its size and its quotas, and
+    no copies, the last by path: the first screen stays clean, the mistakes wait to be found. The mistakes go round the classes, so every class keeps its size and its quotas, and
     the split does not move: test images never leave test on their own. Returns their rel paths.
     """
     copied = {source for _rel, source, _edit, _label in DUPLICATES}
@@ -231,7 +231,7 @@ def _plant_label_mistakes(store: ProjectStore, demo: list[DemoImage]) -> list[st
     ids_by_path = {row.rel_path: row.id for row in rows.values()}
     planted: list[str] = []
     for k, shape in enumerate(DEMO_CLASSES):
-        rel = next((r for r in test if shapes[r] == shape), None)
+        rel = next((r for r in reversed(test) if shapes[r] == shape), None)
         if rel is None:  # pragma: no cover - the demo's quotas give every class test images
             continue
         wrong = DEMO_CLASSES[(k + 1) % len(DEMO_CLASSES)]
