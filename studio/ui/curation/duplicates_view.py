@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from studio.core.curation.perceptual_hash import MAX_THRESHOLD, hamming
 from studio.core.curation.project_duplicates import DuplicateSet
 from studio.core.splits.project_splits import SETTING_DUP_THRESHOLD, duplicate_threshold
+from studio.core.wording import plural
 from studio.ui.common.tasks import BackgroundTask
 
 PREVIEW_PX = 260
@@ -110,7 +111,7 @@ class _Card(QFrame):
         dims = f"{image.width} x {image.height} px, " if image.width and image.height else ""
         facts = f"{dims}{image.bytes / 1024:,.0f} KB"
         if distance is not None:
-            facts += f" \u00b7 {distance} bit{'s' if distance != 1 else ''} from the first"
+            facts += f" \u00b7 {plural(distance, 'bit')} from the first"
         layout.addWidget(QLabel(facts))
         label = QLabel(f"Label: <b>{image.label}</b>" if image.label else "Label: <i>unlabeled</i>")
         layout.addWidget(label)
@@ -270,8 +271,8 @@ class DuplicatesWindow(QWidget):
             elif g.max_distance == 0:
                 kind = "same picture"
             else:
-                kind = f"up to {g.max_distance} bits apart"
-            text = f"{len(g.images)} images \u00b7 {kind}"
+                kind = f"up to {plural(g.max_distance, 'bit')} apart"
+            text = f"{plural(len(g.images), 'image')} \u00b7 {kind}"
             if g.mixed_labels:
                 text += " \u00b7 different labels"
             item = QListWidgetItem(text)
@@ -283,8 +284,8 @@ class DuplicatesWindow(QWidget):
         copies = sum(len(g.images) - 1 for g in groups)
         if groups:
             self.summary_label.setText(
-                f"{len(groups)} group{'s' if len(groups) != 1 else ''}, {copies} extra "
-                f"cop{'ies' if copies != 1 else 'y'}; {mixed} with different labels")
+                f"{plural(len(groups), 'group')}, {plural(copies, 'extra copy', 'extra copies')}; "
+                f"{mixed} with different labels")
         else:
             self.summary_label.setText("No duplicates at this threshold.")
         row = next((i for i, g in enumerate(groups) if keep & {im.image_id for im in g.images}), 0)
