@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from studio.core.evaluation.pricing import cost_usd, default_chat_price
-from studio.core.evaluation.records import EvalRunSpec
+from studio.core.evaluation.records import EvalRun, EvalRunSpec
 from studio.core.export.prompts import SETTING_INSTRUCTION, SETTING_SYSTEM, Prompts, render_prompts
 from studio.core.export.token_estimate import text_tokens
+from studio.core.store.evaluations import EvaluationRepository
 from studio.service.evaluation.images import RunImages, choose_images
 from studio.service.evaluation.prompting import max_answer_tokens, request_input_tokens
 
@@ -28,6 +29,7 @@ class EvalEstimate:
     price_output_per_1m: float | None
     skipped: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    image_ids: tuple[int, ...] = ()  # the images these requests ask about (what "already answered" is checked against)
 
     @property
     def input_tokens(self) -> int:
@@ -88,6 +90,13 @@ def estimate_images(spec: EvalRunSpec, images: RunImages, prompts: Prompts) -> E
         text, image = text + t, image + i
     limit = max_answer_tokens(images.class_names)
     likely = sum(text_tokens(it.class_name) + 1 for it in images.items)
+    notes = _notes(spec, len(images.shots))
+    return EvalEstimate(len(images.items), text, image, limit, likely, spec.price_input_per_1m,
+                        spec.price_output_per_1m, list(images.skipped), notes,
+                        tuple(it.image_id for it in images.items))
+
+
+def _notes(spec: EvalRunSpec, shots: int) -> list[str]:
     notes = ["Text tokens are approximated offline (about 4 characters per token); images by the documented rule."]
     if spec.detail == "auto":
         notes.append("detail 'auto' is estimated as 'high' (upper bound).")
@@ -96,10 +105,9 @@ def estimate_images(spec: EvalRunSpec, images: RunImages, prompts: Prompts) -> E
     else:
         notes.append("Prices are a setting (defaults are list prices: check the live price list). Azure also bills "
                      "a deployed fine-tuned model by the hour while it is deployed.")
-    if spec.kind == "few_shot" and len(images.shots) < spec.shots:
-        notes.append(f"Only {len(images.shots)} labeled training images can be shown as examples.")
-    return EvalEstimate(len(images.items), text, image, limit, likely, spec.price_input_per_1m,
-                        spec.price_output_per_1m, list(images.skipped), notes)
+    if spec.kind == "few_shot" and shots < spec.shots:
+        notes.append(f"Only {shots} labeled training images can be shown as examples.")
+    return notes
 
 
 def estimate_run(store: "ProjectStore", spec: EvalRunSpec) -> EvalEstimate:
@@ -107,3 +115,23 @@ def estimate_run(store: "ProjectStore", spec: EvalRunSpec) -> EvalEstimate:
     spec.validate()
     images = choose_images(store, spec)
     return estimate_images(spec, images, project_prompts(store, images.class_names, spec))
+
+
+def estimate_resume(store: "ProjectStore", run: EvalRun) -> EvalEstimate:
+    """What carrying on a stored run will send: only its images without an answer yet, with the
+    run's frozen prompts, examples, answer limit and prices (resuming never pays for an answered
+    image twice, so the estimate must not count them either)."""
+    answered = EvaluationRepository(store).answered_ids(run.id)
+    rows = store.images([i for i in run.image_ids if i not in answered])  # removed images drop out, as in the runner
+    names = {c.id: c.name for c in store.classes()}
+    prompts = Prompts(run.spec.system_prompt or "", run.spec.instruction or "")
+    shots = [((r.width, r.height), names[r.class_id]) for r in store.images(run.shot_image_ids) if r.class_id in names]
+    longest = max((text_tokens(n) for n in run.class_names), default=1)
+    text = image = likely = 0
+    for row in rows:
+        t, i = request_input_tokens(prompts, run.spec.detail, (row.width, row.height), shots)
+        text, image = text + t, image + i
+        likely += (text_tokens(names[row.class_id]) if row.class_id in names else longest) + 1
+    return EvalEstimate(len(rows), text, image, run.max_tokens, likely, run.spec.price_input_per_1m,
+                        run.spec.price_output_per_1m, [], _notes(run.spec, len(shots)),
+                        tuple(r.id for r in rows))

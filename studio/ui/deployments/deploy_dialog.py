@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.core.money import usd
 from studio.service.deployments import DeploymentInfo, DeploymentType, DeployRequest, default_name, hosting_price
 from studio.service.deployments.pricing import is_default_price, set_hosting_price
 from studio.service.deployments.targets import CallTarget
@@ -185,7 +186,7 @@ class DeployDialog(QDialog):
     def _update_fee_text(self) -> None:
         hourly = self.price.value()
         self.fee_text.setText(
-            f"About ${hourly * 24:,.2f} per day and ${hourly * 24 * 30:,.2f} per 30 days while it exists, whether or not "
+            f"About {usd(hourly * 24)} per day and {usd(hourly * 24 * 30)} per 30 days while it exists, whether or not "
             "it is called, plus the tokens you use. Azure deletes a fine-tuned deployment that has had no calls for "
             "15 days (the model is kept and can be deployed again).")
 

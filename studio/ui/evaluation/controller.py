@@ -11,7 +11,7 @@ same choices resumes each unfinished run instead of creating (and paying for) a 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
@@ -45,10 +45,37 @@ def same_evaluation(a: EvalRunSpec, b: EvalRunSpec) -> bool:
 def resumable_run(runs: list[EvalRun], spec: EvalRunSpec, profile: ServiceProfile) -> EvalRun | None:
     """The newest unfinished run of the same evaluation on the same service, if any."""
     for run in runs:  # newest first
-        if run.state in RESUMABLE_STATES and same_evaluation(run.spec, spec) and run.profile.get("kind") == profile.kind \
-                and run.profile.get("endpoint", "") == profile.endpoint:
+        if run.state in RESUMABLE_STATES and same_evaluation(run.spec, spec) and _same_service(run, profile):
             return run
     return None
+
+
+def covering_run(runs: list[EvalRun], spec: EvalRunSpec, profile: ServiceProfile,
+                 image_ids: Sequence[int]) -> EvalRun | None:
+    """The newest completed run of the same evaluation on the same service that already asked about
+    every one of `image_ids` (the images these choices would ask about now): Start must not pay for
+    them again."""
+    wanted = set(image_ids)
+    for run in runs:  # newest first
+        if run.state == "completed" and same_evaluation(run.spec, spec) and _same_service(run, profile) \
+                and wanted <= set(run.image_ids):
+            return run
+    return None
+
+
+def _same_service(run: EvalRun, profile: ServiceProfile) -> bool:
+    return run.profile.get("kind") == profile.kind and run.profile.get("endpoint", "") == profile.endpoint
+
+
+def price_source(plan: EvaluationPlan, resumed: bool, price_in: float | None, price_out: float | None) -> str:
+    """Where the price an estimate used comes from, in words (the one price rule lives in
+    `studio.service.evaluation.estimate.with_prices`: the user's price, else the list price, else none)."""
+    if price_in is None or price_out is None:
+        return "no price known"
+    if resumed:
+        return "as stored with the run"
+    given = (plan.price_input_per_1m is not None) + (plan.price_output_per_1m is not None)
+    return ("your price", "your price, list price for the other", "list price")[2 - given]
 
 
 def run_result(repo: EvaluationRepository, run: EvalRun) -> dict[str, Any]:
@@ -107,6 +134,7 @@ class EvaluationController(QObject):
         self._task: BackgroundTask | None = None
         self._estimate_task: BackgroundTask | None = None
         self._closed = False
+        self._live_run: int | None = None  # the run this process's runner is asking about right now
 
     # -- reads (UI thread) --------------------------------------------------------------------------
 
@@ -148,37 +176,62 @@ class EvaluationController(QObject):
     def running(self) -> bool:
         return self._task is not None and self._task.running
 
+    def is_interrupted(self, run: EvalRun) -> bool:
+        """A run stored as "running" that no runner of this app is working on: its process was
+        killed (or crashed) mid-run. Its answers are kept; Evaluate again carries on with the rest.
+        The stored state is left as it is (only a runner changes it)."""
+        return run.state == "running" and not (self.running and run.id == self._live_run)
+
     # -- estimate -----------------------------------------------------------------------------------
 
     def request_estimate(self, plan: EvaluationPlan) -> None:
         """Estimate on a pool thread; answers with `estimate_ready(plan, estimate, error)`."""
-        estimate_run = _service().estimate_run
+        service = _service()
+        estimate_run, estimate_resume = service.estimate_run, service.estimate_resume
 
         stores, profile = self.stores, self.profile
 
         def work(progress: Any, cancel: CancelToken) -> PlanEstimate:
             store = stores.open_reader()
             try:
+                stored = EvaluationRepository(store).runs()
                 requests = tokens = out = 0
                 cost: float | None = 0.0
                 per_run: list[tuple[str, int, int]] = []
                 notes: list[str] = []
+                carried: list[tuple[str, int, int]] = []
+                done: list[int] = []
+                prices: list[tuple[str, float | None, float | None, str]] = []
                 for planned in plan.runs:
                     cancel.raise_if_cancelled()
                     spec = spec_for(plan, planned)
                     if profile.is_azure and not spec.deployment:
                         raise StudioError(f"Type the Azure deployment that serves {spec.model}.")
+                    existing = resumable_run(stored, spec, profile)
                     try:
-                        est = estimate_run(store, spec)
+                        est = estimate_resume(store, existing) if existing is not None else estimate_run(store, spec)
                     except ValueError as error:
                         raise StudioError(str(error)) from error
+                    finished = existing if existing is not None and est.requests == 0 else (
+                        covering_run(stored, spec, profile, est.image_ids)
+                        if existing is None and est.requests else None)
+                    if finished is not None:
+                        done.append(finished.id)
+                        carried.append((planned.title, finished.total, finished.total))
+                        continue  # every image answered: nothing to send, nothing to pay
+                    if existing is not None:
+                        carried.append((planned.title, existing.total - est.requests, existing.total))
                     requests += est.requests
                     tokens += est.input_tokens
                     out += est.requests * est.max_output_tokens
                     cost = None if cost is None or est.cost_usd is None else cost + est.cost_usd
                     per_run.append((planned.title, est.requests, est.input_tokens))
+                    prices.append((planned.title, est.price_input_per_1m, est.price_output_per_1m,
+                                   price_source(plan, existing is not None, est.price_input_per_1m,
+                                                est.price_output_per_1m)))
                     notes += [n for n in est.notes if n not in notes]
-                return PlanEstimate(requests, tokens, out, cost, tuple(per_run), tuple(notes))
+                return PlanEstimate(requests, tokens, out, cost if per_run else None, tuple(per_run), tuple(notes),
+                                    tuple(carried), tuple(done), tuple(prices))
             finally:
                 store.close()
 
@@ -204,7 +257,7 @@ class EvaluationController(QObject):
             self.plan_failed.emit("An evaluation is already running. Wait for it, or cancel it first.")
             return None
         service = _service()
-        create_run, run_evaluation = service.create_run, service.run_evaluation
+        create_run, run_evaluation, choose_images = service.create_run, service.run_evaluation, service.choose_images
 
         stores, profile, credentials = self.stores, self.profile, self.credentials
         concurrency = self.concurrency
@@ -220,6 +273,13 @@ class EvaluationController(QObject):
                     cancel.raise_if_cancelled()
                     spec = spec_for(plan, planned)
                     existing = resumable_run(repo.runs(), spec, profile)
+                    if existing is None:
+                        answered = covering_run(repo.runs(), spec, profile,
+                                                [it.image_id for it in choose_images(store, spec).items])
+                        if answered is not None:  # the estimate said so too: nothing to ask, nothing to pay
+                            ids.append(answered.id)
+                            holder["task"].send_partial(("finished", answered.id))
+                            continue
                     try:
                         run_id = existing.id if existing is not None else create_run(store, spec, profile)
                     except ValueError as error:
@@ -260,24 +320,28 @@ class EvaluationController(QObject):
             self.progress.emit(value)
             return
         kind, run_id = value
+        self._live_run = run_id if kind == "created" else None
         if kind == "finished":
             self.run_finished.emit(run_id)
         self.runs_changed.emit()
 
     def _on_finished(self, ids: list[int]) -> None:
         self._task = None
+        self._live_run = None
         if not self._closed:
             self.runs_changed.emit()
             self.plan_finished.emit(ids)
 
     def _on_failed(self, text: str) -> None:
         self._task = None
+        self._live_run = None
         if not self._closed:
             self.runs_changed.emit()
             self.plan_failed.emit(text)
 
     def _on_cancelled(self) -> None:
         self._task = None
+        self._live_run = None
         if not self._closed:
             self.runs_changed.emit()
             self.plan_cancelled.emit()

@@ -10,6 +10,7 @@ so a later run of the same choices resumes without paying twice.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -63,6 +64,34 @@ def ask_to_stop(parent: QWidget) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def estimate_html(estimate: PlanEstimate) -> str:
+    """The estimate as the dialog shows it (rich text: every value inserted is escaped, so a cost
+    like "< $0.01" is not taken for a tag)."""
+    if estimate.nothing_to_do:
+        done = " \u00b7 ".join(f"{escape(t)}: {a:,} of {n:,}" for t, a, n in estimate.carried)
+        return (f"<b>Nothing to do:</b> every image of these choices is already answered ({done}), so there is "
+                "nothing to send and nothing to pay. <i>Show results</i> to see them, or change the choices.")
+    cost = "cost unknown (no price known)" if estimate.cost_usd is None else f"about {fmt.money(estimate.cost_usd)}"
+    lines = [f"<b>{estimate.requests:,} requests</b>, {estimate.input_tokens:,} input tokens "
+             f"(images and text), at most {estimate.max_output_tokens:,} output tokens: <b>{escape(cost)}</b>."]
+    if len(estimate.per_run) > 1:
+        lines.append(" \u00b7 ".join(f"{escape(t)}: {n:,} requests" for t, n, _ in estimate.per_run))
+    for title, answered, total in estimate.carried:
+        if answered >= total:
+            lines.append(f"{escape(title)}: all {total:,} images already answered (not asked again).")
+        else:
+            lines.append(f"{escape(title)}: carrying on the stopped run, {answered:,} of {total:,} images answered; "
+                         f"only the {total - answered:,} remaining are asked and counted above.")
+    if estimate.prices:
+        lines.append("Priced at " + " \u00b7 ".join(
+            f"{escape(t)}: {fmt.price_pair(i, o)} ({escape(source)})" for t, i, o, source in estimate.prices) + ".")
+    lines += [escape(note) for note in estimate.notes]
+    if estimate.requests == 0:
+        lines.append("Nothing to evaluate: the chosen split has no labeled images. Set a test fraction in "
+                     "Fine-tune\u2026 (dataset step), or choose another split.")
+    return "<br>".join(lines)
+
+
 class EvaluateDialog(QDialog):
     """`results_requested(run_ids)` when the user asks to see what finished."""
 
@@ -83,6 +112,7 @@ class EvaluateDialog(QDialog):
         self._running = False
         self._built = False  # the row editors fire while the dialog is still being laid out
         self._finished_ids: list[int] = []
+        self._showing_done = False
         self._estimate_timer = QTimer(self)
         self._estimate_timer.setSingleShot(True)
         self._estimate_timer.setInterval(_ESTIMATE_DELAY_MS)
@@ -174,9 +204,13 @@ class EvaluateDialog(QDialog):
             spin.setDecimals(2)
             spin.setPrefix("$")
             spin.setSuffix(" per 1M tokens")
-            spin.setSpecialValueText("not set")
+            # 0 = no price of yours: the list price of the model is used where one is known (the estimate
+            # says which price each run is costed at), else only tokens are shown.
+            spin.setSpecialValueText("list price")
+            spin.setToolTip("Your price per 1M tokens. Left at 'list price', each run is costed at its model's "
+                            "list price where the studio knows one (check the live price list).")
             spin.valueChanged.connect(self._changed)
-        price_box = QGroupBox("Price (yours; 'not set': tokens only)")
+        price_box = QGroupBox("Price per 1M tokens")
         pform = QFormLayout(price_box)
         pform.addRow("Input:", self.price_in)
         pform.addRow("Output:", self.price_out)
@@ -185,6 +219,7 @@ class EvaluateDialog(QDialog):
         self.estimate_label = QLabel()
         self.estimate_label.setObjectName("estimateText")
         self.estimate_label.setWordWrap(True)
+        self.estimate_label.setTextFormat(Qt.TextFormat.RichText)  # inserted values are escaped
         self.estimate_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setObjectName("evalProgress")
@@ -192,6 +227,7 @@ class EvaluateDialog(QDialog):
         self.progress_label = QLabel()
         self.progress_label.setObjectName("progressText")
         self.progress_label.setWordWrap(True)
+        self.progress_label.setTextFormat(Qt.TextFormat.RichText)  # inserted values are escaped
         self.progress_label.hide()
         run_box = QGroupBox("Before you start")
         rlay = QVBoxLayout(run_box)
@@ -394,9 +430,13 @@ class EvaluateDialog(QDialog):
         self.estimate = None
         self._estimated_plan = None
         self.start_button.setEnabled(False)
+        if self._showing_done:  # "nothing to do" offered old results for the previous choices
+            self._showing_done = False
+            self._finished_ids = []
+            self.results_button.hide()
         plan, problem = self.plan()
         if plan is None:
-            self.estimate_label.setText(problem)
+            self.estimate_label.setText(escape(problem))
             self._estimate_timer.stop()
             return
         self.estimate_label.setText("Estimating requests, tokens and cost\u2026")
@@ -412,22 +452,17 @@ class EvaluateDialog(QDialog):
         if self._running or plan != current:
             return  # an answer for choices the user has since changed
         if estimate is None:
-            self.estimate_label.setText(error)
+            self.estimate_label.setText(escape(error))
             return
         self.estimate = estimate
         self._estimated_plan = plan
-        cost = "cost unknown (no price set)" if estimate.cost_usd is None else f"about {fmt.money(estimate.cost_usd)}"
-        lines = [f"<b>{estimate.requests:,} requests</b>, {estimate.input_tokens:,} input tokens "
-                 f"(images and text), at most {estimate.max_output_tokens:,} output tokens: <b>{cost}</b>."]
-        if len(estimate.per_run) > 1:
-            lines.append(" \u00b7 ".join(f"{t}: {n:,} requests" for t, n, _ in estimate.per_run))
-        lines += [fmt_note for fmt_note in estimate.notes]
-        if estimate.requests == 0:
-            lines.append("Nothing to evaluate: the chosen split has no labeled images. Set a test fraction in "
-                         "Fine-tune\u2026 (dataset step), or choose another split.")
-        self.estimate_label.setText("<br>".join(lines))
+        self.estimate_label.setText(estimate_html(estimate))
         self.start_button.setEnabled(estimate.requests > 0)
-        self.start_button.setText(f"Start ({estimate.requests:,} requests)")
+        self.start_button.setText(f"Start ({estimate.requests:,} requests)" if estimate.requests else "Start")
+        if estimate.nothing_to_do:
+            self._finished_ids = list(estimate.done_run_ids)
+            self._showing_done = True
+            self.results_button.show()
 
     # -- running ------------------------------------------------------------------------------------
 
@@ -441,6 +476,7 @@ class EvaluateDialog(QDialog):
             return  # never without the estimate for exactly these choices
         self._running = True
         self._finished_ids = []
+        self._showing_done = False
         self._set_inputs_enabled(False)
         self.start_button.hide()
         self.results_button.hide()
@@ -466,10 +502,10 @@ class EvaluateDialog(QDialog):
         prefix = f"Run {p.index + 1} of {p.runs}: " if p.runs > 1 else ""
         if p.running_accuracy is None and p.message:
             # the service layer's own line ("12 of 40 images answered · running accuracy 83 %")
-            self.progress_label.setText(f"{prefix}{p.title} \u2014 {p.message}")
+            self.progress_label.setText(escape(f"{prefix}{p.title} \u2014 {p.message}"))
             return
         acc = "" if p.running_accuracy is None else f" \u00b7 running accuracy {fmt.pct(p.running_accuracy)}"
-        self.progress_label.setText(f"{prefix}{p.title} \u2014 {p.done:,} of {p.total:,} images answered{acc}")
+        self.progress_label.setText(escape(f"{prefix}{p.title} \u2014 {p.done:,} of {p.total:,} images answered{acc}"))
 
     def _on_run_finished(self, run_id: int) -> None:
         self._finished_ids.append(run_id)
@@ -479,20 +515,23 @@ class EvaluateDialog(QDialog):
         self._set_inputs_enabled(True)
         self.cancel_button.hide()
         self.start_button.show()
-        self.progress.setRange(0, 1)
+        if self.progress.maximum() == 0:  # still "busy" (nothing reported yet): stop the animation
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
         self.progress_label.setText(text)
         self.results_button.setVisible(bool(self._finished_ids))
         self._changed()
 
     def _on_plan_finished(self, run_ids: list[int]) -> None:
         self._finished_ids = list(run_ids)
-        self.progress.setValue(self.progress.maximum())
+        self.progress.setRange(0, max(1, self.progress.maximum()))
+        self.progress.setValue(self.progress.maximum())  # full: every image answered
         self._end(f"Done: {len(run_ids)} run{'s' if len(run_ids) != 1 else ''} finished. "
                   "Show results to compare them.")
         self.results_button.setDefault(True)
 
     def _on_failed(self, message: str) -> None:
-        self._end(f"<b>The evaluation stopped.</b> {message}<br>Answers received so far are kept; Start again "
+        self._end(f"<b>The evaluation stopped.</b> {escape(message)}<br>Answers received so far are kept; Start again "
                   "to carry on without paying for them twice.")
 
     def _on_cancelled(self) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from studio.core.money import usd, usd_price
+
 DASH = "\u2014"
 
 
@@ -63,12 +65,16 @@ def f1(value: float | None) -> str:
     return DASH if value is None else f"{value:.2f}"
 
 
-def money(usd: float | None) -> str:
-    if usd is None:
-        return "no price set"
-    if usd < 0.01:
-        return "< $0.01" if usd > 0 else "$0.00"
-    return f"${usd:,.2f}"
+def money(amount: float | None) -> str:
+    """A cost (plain text: escape it for rich text); None means no price is known for the run."""
+    return "no price known" if amount is None else usd(amount)
+
+
+def price_pair(price_in: float | None, price_out: float | None) -> str:
+    """'$2.50 in / $10.00 out per 1M tokens' (prices a run is costed at)."""
+    if price_in is None or price_out is None:
+        return "no price known"
+    return f"{usd_price(price_in)} in / {usd_price(price_out)} out per 1M tokens"
 
 
 def tokens(n: int | None) -> str:

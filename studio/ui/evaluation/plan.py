@@ -61,6 +61,17 @@ class PlanEstimate:
     cost_usd: float | None
     per_run: tuple[tuple[str, int, int], ...] = ()  # (title, requests, input tokens)
     notes: tuple[str, ...] = ()
+    # Runs Start carries on instead of creating: (title, images answered, images in the run).
+    carried: tuple[tuple[str, int, int], ...] = ()
+    # Runs with every image of these choices already answered: nothing to ask, nothing to pay.
+    done_run_ids: tuple[int, ...] = ()
+    # The price each run is estimated at: (title, input, output per 1M tokens or None, where it comes from).
+    prices: tuple[tuple[str, float | None, float | None, str], ...] = ()
+
+    @property
+    def nothing_to_do(self) -> bool:
+        """Every run of the plan already has all its answers (Start would only show old results)."""
+        return self.requests == 0 and bool(self.done_run_ids)
 
 
 @dataclass(frozen=True, slots=True)

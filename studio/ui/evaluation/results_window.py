@@ -36,6 +36,16 @@ STATE_TEXT = {
     "failed": "stopped \u2014 Evaluate again to carry on",
     "completed": "",
 }
+INTERRUPTED_TEXT = "interrupted \u2014 resume to finish"
+
+
+def state_text(run: Any, interrupted: bool) -> str:
+    """How a run's state reads in the list; an unfinished run says how far it got and how to go on.
+    `interrupted`: stored as running, but nothing in this app is running it (its process was killed)."""
+    text = INTERRUPTED_TEXT if interrupted else STATE_TEXT.get(run.state, run.state)
+    if run.state != "completed" and run.total:
+        text += f" ({run.answered:,} of {run.total:,} answered)"
+    return text
 _REFRESH_MS = 300
 
 
@@ -130,7 +140,7 @@ class EvaluationWindow(QWidget):
         for run in runs:
             result = self.controller.result(run.id)
             name = run.spec.display_name()
-            state = STATE_TEXT.get(run.state, run.state)
+            state = state_text(run, self.controller.is_interrupted(run))
             acc = fmt.pct(result.get("accuracy"), result.get("n")) if result else fmt.DASH
             item = QListWidgetItem(f"{name}\n{acc} of {result.get('n', 0):,} images" + (f" \u00b7 {state}" if state else ""))
             item.setData(Qt.ItemDataRole.UserRole, run.id)

@@ -176,3 +176,61 @@ def test_set_deployment_from_the_deployments_window(qtbot):
     assert dialog.deployment_edit(checkpoint).text() == "ckpt-dev"
     dialog.set_deployment("ft:gpt-4.1-2025-04-14:x::z", "elsewhere")  # not one of this project's models
     assert dialog.other_edit.text() == "ft:gpt-4.1-2025-04-14:x::z"
+
+
+def _plain(label):
+    """What a rich-text label shows on screen (tags rendered, entities decoded)."""
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setHtml(label.text())
+    return doc.toPlainText()
+
+
+def test_progress_bar_is_full_when_the_run_finished(qtbot):
+    ctl, dialog = _dialog(qtbot)
+    qtbot.waitUntil(lambda: len(ctl.estimates) == 1)
+    _answer(ctl, dialog)
+    dialog.start_button.click()
+    ctl.progress.emit(PlanProgress(1, 2, "tuned", 20, 20, 0.9))
+    ctl.plan_finished.emit([11, 12])
+    assert dialog.progress.isVisible() is dialog.isVisible()
+    assert dialog.progress.maximum() > 0 and dialog.progress.value() == dialog.progress.maximum()
+
+
+def test_tiny_cost_and_the_prices_used_read_correctly(qtbot):
+    ctl, dialog = _dialog(qtbot)
+    assert dialog.price_in.text() == "list price"  # no price of the user's: the list price is used
+    qtbot.waitUntil(lambda: len(ctl.estimates) == 1)
+    plan = ctl.estimates[-1]
+    prices = (("gpt-4o, zero-shot", 2.5, 10.0, "list price"), ("Tuned", 3.75, 15.0, "list price"))
+    ctl.estimate_ready.emit(plan, PlanEstimate(2, 170, 32, 0.0004, (), (), prices=prices), "")
+    shown = _plain(dialog.estimate_label)
+    assert "about < $0.01" in shown
+    assert "gpt-4o, zero-shot: $2.50 in / $10.00 out per 1M tokens (list price)" in shown
+
+
+def test_nothing_to_do_when_every_image_is_already_answered(qtbot):
+    ctl, dialog = _dialog(qtbot)
+    qtbot.waitUntil(lambda: len(ctl.estimates) == 1)
+    plan = ctl.estimates[-1]
+    done = PlanEstimate(0, 0, 0, None, (), (), carried=(("base", 18, 18), ("tuned", 18, 18)), done_run_ids=(4, 5))
+    ctl.estimate_ready.emit(plan, done, "")
+    assert not dialog.start_button.isEnabled() and dialog.start_button.text() == "Start"
+    assert "Nothing to do" in _plain(dialog.estimate_label) and "requests" not in _plain(dialog.estimate_label)
+    assert not dialog.results_button.isHidden()
+    with qtbot.waitSignal(dialog.results_requested) as blocker:
+        dialog.results_button.click()
+    assert blocker.args == [[4, 5]]
+    dialog.split_validation.setChecked(True)  # other choices: the old results are no longer the answer
+    assert dialog.results_button.isHidden()
+
+
+def test_resuming_says_how_many_remain(qtbot):
+    ctl, dialog = _dialog(qtbot)
+    qtbot.waitUntil(lambda: len(ctl.estimates) == 1)
+    plan = ctl.estimates[-1]
+    ctl.estimate_ready.emit(plan, PlanEstimate(11, 1100, 88, 0.01, (("base", 11, 1100),), (),
+                                               carried=(("base", 7, 18),)), "")
+    assert "7 of 18 images answered; only the 11 remaining" in _plain(dialog.estimate_label)
+    assert dialog.start_button.isEnabled() and dialog.start_button.text() == "Start (11 requests)"

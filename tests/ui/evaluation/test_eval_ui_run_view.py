@@ -37,7 +37,7 @@ def test_run_view_shows_the_result(qtbot):
     assert view.macro_f1.text() == "0.73"
     assert view.unparseable.text() == "2 of 20 (counted as wrong)"
     assert view.usage.text() == "12,345 in, 40 out"
-    assert view.cost.text() == "no price set"
+    assert view.cost.text() == "no price known"
     model = view.per_class_model
     assert model.rowCount() == 3
     assert [model.index(r, 0).data() for r in range(3)] == ["cat", "dog", "bird"]

@@ -163,3 +163,18 @@ def test_demo_service_is_the_default_and_needs_no_account(qtbot, project_path, m
     finally:
         fast.stop()
         server.stop()
+
+
+def test_estimate_page_shows_tiny_costs_and_readable_notes(qtbot, project_path, openai_profile, make_controller):
+    """A cost below a cent reads "< $0.01" (not "$0.00", which reads as free); the notes are ordinary,
+    enabled text like the other pages' notes, not greyed out."""
+    controller = make_controller(project_path)
+    wizard = open_wizard(qtbot, controller, at_service_page=True)
+    wizard.next()
+    page = wizard.estimate_page
+    assert wizard.currentPage() is page
+    qtbot.waitUntil(page.isComplete, timeout=5000)
+    page.price_spin.setValue(0.01)  # 16 small images at $0.01 per 1M tokens: a tiny fraction of a cent
+    qtbot.waitUntil(lambda: page.isComplete() and page.fields["cost"].text() == "< $0.01", timeout=5000)
+    assert page.notes_label.isEnabled()
+    assert "approximated" in page.notes_label.text()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayou
 
 from studio.service.model_names import parse_model_name
 from studio.core.export import Estimate, estimate_project
+from studio.core.money import usd_range
 from studio.ui.app import settings as app_settings
 from studio.ui.finetune.choices import FinetuneChoices
 from studio.ui.finetune.controller import FinetuneController
@@ -69,9 +70,12 @@ class EstimatePage(QWizardPage):
         price_row.addWidget(self.price_spin)
         price_row.addWidget(QLabel("per 1M training tokens (check your provider's current price)"), 1)
         self.form.insertRow(4, "Price:", price_row)
+        # Plain, readable text like the dataset page's note (a disabled label read as greyed-out, "not
+        # applicable" text, and an estimate failure shown there was nearly invisible).
         self.notes_label = QLabel()
+        self.notes_label.setObjectName("estimateNotes")
         self.notes_label.setWordWrap(True)
-        self.notes_label.setEnabled(False)
+        self.notes_label.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary_label)
         layout.addWidget(numbers)
@@ -119,7 +123,7 @@ class EstimatePage(QWizardPage):
 
         task = BackgroundTask(work, self)
         task.finished.connect(lambda estimate, t=task: self._show(estimate) if t is self._task else None)
-        task.failed.connect(self.notes_label.setText)
+        task.failed.connect(lambda text, t=task: self._failed(text) if t is self._task else None)
         self._task = task.start()
 
     def _show(self, estimate: Estimate) -> None:
@@ -134,12 +138,17 @@ class EstimatePage(QWizardPage):
         self.fields["epochs"].setText(epochs)
         self.fields["billed"].setText(_range(*estimate.billed_tokens, "{:,}"))
         cost = estimate.cost
-        self.fields["cost"].setText(_range(*cost, "${:,.2f}") if cost is not None else "unknown (set a price)")
+        self.fields["cost"].setText(usd_range(*cost) if cost is not None else "unknown (set a price)")
         notes = list(estimate.notes)
         if self.choices.profile is not None and self.choices.profile.kind == "demo":
             notes.insert(0, "The demo service is free: this is what the same run would cost on a real service.")
         self.notes_label.setText(" ".join(notes))
         self.completeChanged.emit()
+
+    def _failed(self, text: str) -> None:
+        for value in self.fields.values():
+            value.setText("\u2014")
+        self.notes_label.setText(f"The estimate could not be made: {text}")
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
         return self.estimate is not None
