@@ -83,7 +83,7 @@ def main() -> int:
 
     settle(2.0)
     deadline = time.monotonic() + 120
-    while window.status.busy and time.monotonic() < deadline:  # the face/person check: its banner, not its progress
+    while window.moderation.last_report is None and time.monotonic() < deadline:  # face/person check: its banner
         settle(0.2)
     # A class with too few examples, so the panel shows its warning.
     few = window.session.add_class("hexagon")

@@ -71,7 +71,7 @@ def main(out: Path) -> None:
     finetune = install_finetune(window, config=config, confirm=lambda *a: True)
     evaluation = install_evaluation(window, finetune, concurrency=1)
     assert window.open_path(project)
-    pump(lambda: not window.status.busy, timeout=120)  # the face/person check done: its banner, not its progress
+    pump(lambda: window.moderation.last_report is not None, timeout=120)  # face/person check done: its banner on screen
     try:
         fine_tune(finetune, clock)
         finetune.dock.hide()
