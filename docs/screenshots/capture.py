@@ -39,7 +39,7 @@ def main() -> int:
     from PySide6.QtTest import QTest
 
     from studio.core.demo_dataset import ensure_demo_project
-    from studio.ui.app.main import make_app
+    from studio.ui.app.application import make_app
     from studio.ui.window.main_window import MainWindow
 
     app = make_app([])
@@ -82,6 +82,9 @@ def main() -> int:
         print(f"{out} ({out.stat().st_size // 1024} KB)")
 
     settle(2.0)
+    deadline = time.monotonic() + 120
+    while window.moderation.last_report is None and time.monotonic() < deadline:  # face/person check: its banner
+        settle(0.2)
     # A class with too few examples, so the panel shows its warning.
     few = window.session.add_class("hexagon")
     # A little labeling by keyboard so the grid shows the states a user meets.

@@ -1,15 +1,14 @@
-"""Screenshot of the Duplicates window on real photos (scikit-image's samples and edited copies).
+"""Screenshots of the Duplicates window on the demo project, after a new user labeled the rest.
 
-    pip install scikit-image
     xvfb-run -s "-screen 0 1400x900x24" python3 docs/screenshots/capture_duplicates.py
 
-Writes duplicates-mixed-labels.png and duplicates-copies.png next to this file. Uses a throwaway HOME
-and project folder.
+Writes duplicates-mixed-labels.png (a copy filed under another class), duplicates-copies.png (a shot
+with a resized and a re-encoded copy) and duplicates-held-out.png (a shot and its cropped copy, held
+out together in the test split) next to this file. Uses a throwaway HOME and project folder.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import tempfile
@@ -21,31 +20,17 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 
 def make_project(root: Path) -> Path:
-    import skimage
-    from PIL import Image, ImageEnhance
-
-    from studio.core.label_io import apply_import, plan_folder_import
-    from studio.core.scan.project_scan import scan_project
+    """The demo project with every image it left unlabeled labeled with its shape."""
+    from studio.core.demo_dataset import create_demo_project, generate_demo_images
     from studio.core.store.project_store import ProjectStore
 
-    data = Path(skimage.__file__).parent / "data"
-    photos = root / "photos"
-    for cls, names in (("animals", ("chelsea", "astronaut", "horse")), ("objects", ("coffee", "rocket", "clock_motion"))):
-        (photos / cls).mkdir(parents=True)
-        for name in names:
-            Image.open(next(data.glob(name + ".*"))).convert("RGB").save(photos / cls / f"{name}.jpg", quality=92)
-    cat = Image.open(photos / "animals" / "chelsea.jpg")
-    cat.resize((int(cat.width * 0.8), int(cat.height * 0.8))).save(photos / "animals" / "chelsea-resized.jpg", quality=85)
-    buf = io.BytesIO()
-    cat.save(buf, "JPEG", quality=70)
-    (photos / "animals" / "chelsea-q70.jpg").write_bytes(buf.getvalue())
-    coffee = Image.open(photos / "objects" / "coffee.jpg")
-    ImageEnhance.Brightness(coffee).enhance(1.05).save(photos / "animals" / "cup-brighter.jpg", quality=90)
-    path = root / "curation.studio"
-    store = ProjectStore.create(path, [photos])
-    scan_project(store)
-    apply_import(store, plan_folder_import(store))
-    store.close()
+    path = create_demo_project(root / "Demo shapes.studio", root / "demo-shapes")
+    shapes = {d.rel_path: d.shape for d in generate_demo_images(root / "scratch")}
+    with ProjectStore.open(path) as store:
+        ids = {c.name: c.id for c in store.classes()}
+        for row in store.iter_images():
+            if row.class_id is None and shapes.get(row.rel_path):
+                store.set_label([row.id], ids[shapes[row.rel_path]])
     return path
 
 
@@ -63,7 +48,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     session = ProjectSession(ProjectStore.open(project))
     window = DuplicatesWindow(session)
-    window.resize(1180, 560)
+    window.resize(1260, 560)
     window.show()
 
     def pump(until, timeout: float = 30.0) -> None:
@@ -75,13 +60,21 @@ def main() -> int:
             app.processEvents()
             time.sleep(0.02)
 
-    pump(lambda: window.group_list.count() >= 2)
-    window.group_list.setCurrentRow(0)
+    pump(lambda: window.group_list.count() >= 4)
+
+    def shoot(name: str, members: int, split: str) -> None:
+        row = next(i for i, g in enumerate(window.groups) if len(g.images) == members
+                   and all(window.splits.get(im.image_id) == split for im in g.images))
+        window.group_list.setCurrentRow(row)
+        pump(lambda: True, 0.5)
+        window.grab().save(str(HERE / name), "PNG")
+        print(HERE / name)
+
+    window.group_list.setCurrentRow(0)  # groups with different labels come first
     pump(lambda: True, 0.5)
     window.grab().save(str(HERE / "duplicates-mixed-labels.png"), "PNG")
-    window.group_list.setCurrentRow(1)
-    pump(lambda: True, 0.5)
-    window.grab().save(str(HERE / "duplicates-copies.png"), "PNG")
+    shoot("duplicates-copies.png", 3, "train")
+    shoot("duplicates-held-out.png", 2, "test")
     window.close()
     session.close()
     return 0

@@ -8,8 +8,10 @@ two decisions a curator makes about them.
 
 Labels and exclusions go through the labeling session, so Ctrl+Z undoes them like any other edit.
 The threshold is the project's: the same number keeps each group inside one split, so changing it
-here changes which images are held out together. Finding the groups runs on a worker thread (it may
-first hash images checked by an older version), with progress and cancel.
+here changes which images are held out together; each card and the group's title say which split
+that is (as the next export, submit or evaluation will draw it, without storing anything). Finding
+the groups runs on a worker thread (it may first hash images checked by an older version), with
+progress and cancel.
 """
 
 from __future__ import annotations
@@ -38,18 +40,24 @@ from PySide6.QtWidgets import (
 from studio.core.curation.perceptual_hash import MAX_THRESHOLD, hamming
 from studio.core.curation.project_duplicates import DuplicateSet
 from studio.core.splits.project_splits import SETTING_DUP_THRESHOLD, duplicate_threshold
+from studio.core.wording import plural
 from studio.ui.common.tasks import BackgroundTask
 
 PREVIEW_PX = 260
 MIXED = QColor("#c62828")
 
 
-def _find_work(stores: Any, threshold: int) -> Any:
-    """The worker: hash what has no hash yet, then group. Own connection, closed when done."""
+SPLIT_NAMES = {"train": "training", "validation": "validation", "test": "test"}
 
-    def work(progress: Any, cancel: Any) -> tuple[list[DuplicateSet], dict[int, int]]:
+
+def _find_work(stores: Any, threshold: int) -> Any:
+    """The worker: hash what has no hash yet, then group, then the split of each member (a preview:
+    nothing is stored). Own connection, closed when done."""
+
+    def work(progress: Any, cancel: Any) -> tuple[list[DuplicateSet], dict[int, int], dict[int, str]]:
         from studio.core.curation.hash_backfill import hash_missing
         from studio.core.curation.project_duplicates import find_duplicates
+        from studio.core.splits.project_splits import refresh_splits
         from studio.core.store.splits import SplitRepository
 
         store = stores.open()
@@ -61,7 +69,14 @@ def _find_work(stores: Any, threshold: int) -> Any:
                 hash_missing(store, hashing, cancel)
             groups = find_duplicates(store, threshold)
             ids = [im.image_id for g in groups for im in g.images]
-            return groups, SplitRepository(store).hashes(ids)
+            splits: dict[int, str] = {}
+            if groups:
+                try:
+                    by_image = refresh_splits(store, persist=False).by_image
+                except Exception:  # noqa: BLE001 - e.g. fractions a hand-edited project made invalid
+                    by_image = {}
+                splits = {i: by_image[i].value for i in ids if i in by_image}
+            return groups, SplitRepository(store).hashes(ids), splits
         finally:
             store.close()
 
@@ -71,7 +86,7 @@ def _find_work(stores: Any, threshold: int) -> Any:
 class _Card(QFrame):
     """One image of the selected group: preview, name, label, size, distance to the first one."""
 
-    def __init__(self, image: Any, path: str, distance: int | None, keep: QRadioButton) -> None:
+    def __init__(self, image: Any, path: str, distance: int | None, split: str | None, keep: QRadioButton) -> None:
         super().__init__()
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
@@ -96,10 +111,14 @@ class _Card(QFrame):
         dims = f"{image.width} x {image.height} px, " if image.width and image.height else ""
         facts = f"{dims}{image.bytes / 1024:,.0f} KB"
         if distance is not None:
-            facts += f" \u00b7 {distance} bit{'s' if distance != 1 else ''} from the first"
+            facts += f" \u00b7 {plural(distance, 'bit')} from the first"
         layout.addWidget(QLabel(facts))
         label = QLabel(f"Label: <b>{image.label}</b>" if image.label else "Label: <i>unlabeled</i>")
         layout.addWidget(label)
+        if split:
+            layout.addWidget(QLabel(f"Split: {SPLIT_NAMES.get(split, split)}"))
+        else:
+            layout.addWidget(QLabel("Split: <i>none yet</i>" if image.label else "Split: <i>none (unlabeled)</i>"))
         layout.addWidget(keep)
 
 
@@ -112,6 +131,7 @@ class DuplicatesWindow(QWidget):
         self.run_task = run_task
         self.groups: list[DuplicateSet] = []
         self.hashes: dict[int, int] = {}
+        self.splits: dict[int, str] = {}  # image id -> split name, for the members of the groups shown
         self._task: BackgroundTask | None = None
         self._running: list[BackgroundTask] = []  # superseded ones too, until they have stopped
         self._shut = False  # closed: results that still arrive are dropped (the session may be gone)
@@ -237,10 +257,10 @@ class DuplicatesWindow(QWidget):
             self.session.set_setting(SETTING_DUP_THRESHOLD, int(value))
         self._debounce.start()
 
-    def _show(self, result: tuple[list[DuplicateSet], dict[int, int]]) -> None:
+    def _show(self, result: tuple[list[DuplicateSet], dict[int, int], dict[int, str]]) -> None:
         if self._shut:
             return
-        groups, self.hashes = result
+        groups, self.hashes, self.splits = result
         previous = self.current_group()
         keep = {im.image_id for im in previous.images} if previous else set()
         self.groups = groups
@@ -251,8 +271,8 @@ class DuplicatesWindow(QWidget):
             elif g.max_distance == 0:
                 kind = "same picture"
             else:
-                kind = f"up to {g.max_distance} bits apart"
-            text = f"{len(g.images)} images \u00b7 {kind}"
+                kind = f"up to {plural(g.max_distance, 'bit')} apart"
+            text = f"{plural(len(g.images), 'image')} \u00b7 {kind}"
             if g.mixed_labels:
                 text += " \u00b7 different labels"
             item = QListWidgetItem(text)
@@ -264,8 +284,8 @@ class DuplicatesWindow(QWidget):
         copies = sum(len(g.images) - 1 for g in groups)
         if groups:
             self.summary_label.setText(
-                f"{len(groups)} group{'s' if len(groups) != 1 else ''}, {copies} extra "
-                f"cop{'ies' if copies != 1 else 'y'}; {mixed} with different labels")
+                f"{plural(len(groups), 'group')}, {plural(copies, 'extra copy', 'extra copies')}; "
+                f"{mixed} with different labels")
         else:
             self.summary_label.setText("No duplicates at this threshold.")
         row = next((i for i, g in enumerate(groups) if keep & {im.image_id for im in g.images}), 0)
@@ -302,7 +322,7 @@ class DuplicatesWindow(QWidget):
             keep = QRadioButton("Keep this one")
             self.keep_group.addButton(keep, i)
             path = str(rows[image.image_id].abs_path) if image.image_id in rows else ""
-            self.cards_layout.addWidget(_Card(image, path, distance, keep))
+            self.cards_layout.addWidget(_Card(image, path, distance, self.splits.get(image.image_id), keep))
         self.keep_group.button(0).setChecked(True)  # the largest file comes first
         labels = sorted({im.label for im in group.images if im.label})
         if group.mixed_labels:
@@ -312,12 +332,25 @@ class DuplicatesWindow(QWidget):
             title = f"All labeled <b>{labels[0]}</b>."
         else:
             title = "Unlabeled."
+        title += " " + self._split_sentence(group)
         self.group_title.setText(title)
         if labels:
             index = self.class_combo.findText(labels[0])
             if index >= 0:
                 self.class_combo.setCurrentIndex(index)
         self._update_buttons()
+
+    def _split_sentence(self, group: DuplicateSet) -> str:
+        """Where the group is held out: the split keeps all its labeled members together."""
+        placed = [self.splits[im.image_id] for im in group.images if im.image_id in self.splits]
+        names = sorted({SPLIT_NAMES.get(s, s) for s in placed})
+        if not placed:
+            return "Not in any split yet: only labeled images take part."
+        if len(names) > 1:  # a read-only project at another threshold than the one its splits used
+            return f"Its images are in the {' and '.join(names)} splits."
+        if len(placed) == len(group.images):
+            return f"The whole group is in the <b>{names[0]}</b> split."
+        return f"Its labeled images are in the <b>{names[0]}</b> split; the others join them once labeled."
 
     def _fill_classes(self) -> None:
         current = self.class_combo.currentText()

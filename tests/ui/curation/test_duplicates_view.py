@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
+from PySide6.QtWidgets import QLabel
 
 from studio.core.curation.project_duplicates import find_duplicates
 from studio.core.label_io import plan_folder_import
@@ -115,3 +116,44 @@ def test_threshold_is_the_projects_and_not_duplicates_leaves_the_groups(qtbot, s
         assert len(find_duplicates(store, 8)) == 1
     finally:
         store.close()
+
+
+def test_on_the_demo_each_group_shows_the_one_split_it_is_held_out_in(qtbot, tmp_path) -> None:
+    """The demo's copies: four groups, the mixed one first; each card says its split and the title
+    says the whole group shares it (here a group held out in test: no copy of it is trained on)."""
+    from studio.core.demo_dataset import create_demo_project, generate_demo_images
+    from studio.core.splits.project_splits import refresh_splits
+
+    project = create_demo_project(tmp_path / "demo.studio", tmp_path / "shapes")
+    shapes = {d.rel_path: d.shape for d in generate_demo_images(tmp_path / "again")}
+    with ProjectStore.open(project) as store:  # the user labels the rest, as before fine-tuning
+        ids = {c.name: c.id for c in store.classes()}
+        for row in store.iter_images():
+            if row.class_id is None and shapes.get(row.rel_path):
+                store.set_label([row.id], ids[shapes[row.rel_path]])
+        splits = refresh_splits(store).by_image
+    session = ProjectSession(ProjectStore.open(project))
+    try:
+        window = DuplicatesWindow(session)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.group_list.count() == 4, timeout=10000)
+        assert "different labels" in window.group_list.item(0).text()
+        assert "4 groups, 5 extra copies; 1 with different labels" == window.summary_label.text()
+        held_out = 0
+        for row in range(4):
+            window.group_list.setCurrentRow(row)
+            group = window.current_group()
+            assert group is not None
+            (split,) = {splits[im.image_id].value for im in group.images}  # one split per group
+            name = {"train": "training"}.get(split, split)
+            assert f"The whole group is in the <b>{name}</b> split." in window.group_title.text()
+            cards = [window.cards_layout.itemAt(i).widget() for i in range(window.cards_layout.count())]
+            assert len(cards) == len(group.images)
+            for card in cards:
+                assert any(label.text() == f"Split: {name}" for label in card.findChildren(QLabel))
+            held_out += split != "train"
+        assert held_out >= 1
+        window.close()
+    finally:
+        session.close()

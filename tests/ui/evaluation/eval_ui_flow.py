@@ -1,10 +1,10 @@
 """The new user's path through the demo, shared by the end-to-end test and the screenshot script:
-the demo project fully labeled with a few planted label mistakes in the test split, the demo service
-(the emulator) on a manual clock, fine-tuning through the real controller, then evaluation.
+the demo project with the rest of its images labeled, the demo service (the emulator) on a manual
+clock, fine-tuning through the real controller, then evaluation.
 
-Planted mistakes: the images the demo labels wrongly on purpose are test-split images of one shape
-labeled as another; a tuned model that learned the shapes contradicts exactly those labels, which is
-what the "model disagrees with label" filter is for.
+Planted mistakes: the demo itself labels one test image of each shape as another shape
+(`studio.core.demo_dataset.planted_mistakes`); a tuned model that learned the shapes contradicts
+exactly those labels, which is what the "model disagrees with label" filter is for.
 """
 
 from __future__ import annotations
@@ -14,10 +14,6 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QCoreApplication
-
-VAL_FRACTION, TEST_FRACTION = 0.2, 0.3
-PLANTED = 3
-
 
 def pump(until: Callable[[], bool], timeout: float = 30.0, step: Callable[[], object] | None = None) -> None:
     deadline = time.monotonic() + timeout
@@ -31,34 +27,22 @@ def pump(until: Callable[[], bool], timeout: float = 30.0, step: Callable[[], ob
 
 
 def demo_project(folder: Path) -> tuple[Path, list[str]]:
-    """The demo project, every image labeled with its shape, test fraction set, and PLANTED test
-    images relabeled as another shape. Returns (project, planted rel paths)."""
-    from studio.core.demo_dataset import DEMO_CLASSES, create_demo_project, generate_demo_images
+    """The demo project as the app creates it (its test share set, its label mistakes planted in the
+    test split), with every image it left unlabeled labeled with its shape, as a new user would
+    before fine-tuning. Returns (project, the demo's planted rel paths)."""
+    from studio.core.demo_dataset import create_demo_project, generate_demo_images, planted_mistakes
     from studio.core.store.project_store import ProjectStore
-    from studio.core.splits.project_splits import image_splits, set_split_fractions
 
     project = create_demo_project(folder / "Demo shapes.studio", folder / "demo-shapes")
     shapes = {d.rel_path: d.shape for d in generate_demo_images(folder / "scratch")}
     with ProjectStore.open(project) as store:
-        set_split_fractions(store, VAL_FRACTION, TEST_FRACTION)  # what the wizard's fraction controls store
         ids = {c.name: c.id for c in store.classes()}
-        rows = {row.rel_path: row for row in store.iter_images()}
-        for rel, row in rows.items():
-            if shapes.get(rel) and row.class_id is None:
-                store.set_label([row.id], ids[shapes[rel]])
-        splits = {i: s.value for i, s in image_splits(store).items()}
-        by_id = {row.id: rel for rel, row in rows.items()}
-        test = [by_id[i] for i, s in sorted(splits.items()) if s == "test"]
-        planted: list[str] = []
-        for rel in test:  # one per shape first, so each class row of the matrix shows one
-            shape = shapes[rel]
-            if shape and not rows[rel].flagged and len(planted) < PLANTED and all(shapes[p] != shape for p in planted):
-                wrong = DEMO_CLASSES[(DEMO_CLASSES.index(shape) + 1) % len(DEMO_CLASSES)]
-                store.set_label([rows[rel].id], ids[wrong])
-                planted.append(rel)
-        splits = {i: s.value for i, s in image_splits(store).items()}
-        still = [p for p in planted if splits.get(rows[p].id) == "test"]
-    return project, still
+        for row in store.iter_images():
+            shape = shapes.get(row.rel_path)
+            if shape and row.class_id is None:
+                store.set_label([row.id], ids[shape])
+        planted = planted_mistakes(store)
+    return project, planted
 
 
 def demo_service(step_seconds: float = 10.0):  # type: ignore[no-untyped-def]

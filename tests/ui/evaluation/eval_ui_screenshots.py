@@ -71,6 +71,7 @@ def main(out: Path) -> None:
     finetune = install_finetune(window, config=config, confirm=lambda *a: True)
     evaluation = install_evaluation(window, finetune, concurrency=1)
     assert window.open_path(project)
+    pump(lambda: window.moderation.last_report is not None, timeout=120)  # face/person check done: its banner on screen
     try:
         fine_tune(finetune, clock)
         finetune.dock.hide()
@@ -81,6 +82,7 @@ def main(out: Path) -> None:
         dialog.price_out.setValue(10.00)
         pump(dialog.start_button.isEnabled, timeout=30)
         save(dialog, out, "dialog")
+        server.faults.add("slow", "/chat/completions", times=12, delay=0.2)  # so the shot is taken mid-run
         dialog.start_button.click()
         pump(lambda: dialog.progress.value() >= 4, timeout=60)
         save(dialog, out, "running")

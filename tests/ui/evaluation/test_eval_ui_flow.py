@@ -1,13 +1,15 @@
 """The issue's "done when", end to end in the real window against the demo service: a new user with
-the demo project (test fraction set) fine-tunes, evaluates the base model zero-shot and the tuned
-model, reads which is better and by how much, sees the confusion matrices, and finds the planted
-label mistakes with the disagreement filter; fixing one updates the counts."""
+the demo project (its test share set, the rest of its images labeled) fine-tunes, evaluates the base
+model zero-shot and the tuned model, reads which is better and by how much, sees the confusion
+matrices, and finds the demo's planted label mistakes with the disagreement filter; fixing one
+updates the counts."""
 
 from __future__ import annotations
 
 import pytest
 
 from eval_ui_flow import demo_project, demo_service, fine_tune, pump
+from studio.core.demo_dataset import PEOPLE_PHOTOS
 from studio.ui.evaluation.integration import DISAGREE_KEY, install_evaluation
 from studio.ui.evaluation.plan import FINE_TUNED, ZERO_SHOT
 from studio.ui.finetune.controller import FinetuneConfig
@@ -30,7 +32,7 @@ def service():
 def test_new_user_finds_out_whether_fine_tuning_paid(qtbot, tmp_path, service):
     server, clock = service
     project, planted = demo_project(tmp_path)
-    assert planted, "the demo plants label mistakes in the test split"
+    assert len(planted) == 3, "the demo plants one label mistake per shape in the test split"
     window = MainWindow(thumb_dir=tmp_path / "thumbs", auto_scan=False, restore_layout=False)
     qtbot.addWidget(window)
     window.show()
@@ -59,6 +61,7 @@ def test_new_user_finds_out_whether_fine_tuning_paid(qtbot, tmp_path, service):
     verdict = results.comparison.verdict.text()  # the core's sentence, shown as it is
     assert verdict == evaluation.controller.compare(base_run, tuned_run)["verdict"]
     assert "points" in verdict and "Tuned model" in verdict, verdict
+    assert "chance is an unlikely explanation" in verdict, verdict  # the demo's test split is big enough
     diff = evaluation.controller.compare(base_run, tuned_run)["diff"]
     assert diff > 0.2  # the tuned model clearly beats the base model on the demo
     assert results.comparison.diff.text().startswith(f"+{diff * 100:.0f} points")
@@ -73,6 +76,8 @@ def test_new_user_finds_out_whether_fine_tuning_paid(qtbot, tmp_path, service):
     assert ws.filter_bar.current_key() == DISAGREE_KEY
     shown = {ws.model.row_at(r).rel_path for r in range(ws.model.rowCount())}
     assert set(planted) <= shown, (planted, shown)
+    # besides the planted mistakes, only photos of people (they show no shape) may disagree
+    assert shown - set(planted) <= {rel for rel, _name, _label in PEOPLE_PHOTOS}, shown
 
     # relabel one planted image as the model says: counts follow
     before = evaluation.controller.result(tuned_run)["accuracy"]
