@@ -21,7 +21,6 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-
 from studio.core.models import PROJECT_SUFFIX
 from studio.resource_paths import resource_path
 from studio.core.splits.project_splits import refresh_splits, set_split_fractions
@@ -219,8 +218,9 @@ def _plant_label_mistakes(store: ProjectStore, demo: list[DemoImage]) -> list[st
 
     Chosen from the test split as the split rules drew it (not from fixed names: the split follows
     the images' content fingerprints, which depend on the JPEG encoder), among plain shots that have
-    no copies, the last by path: the first screen stays clean, the mistakes wait to be found. The mistakes go round the classes, so every class keeps its size and its quotas, and
-    the split does not move: test images never leave test on their own. Returns their rel paths.
+    no copies, the last by path, so they wait to be found rather than open the first screen. The
+    mistakes go round the classes, so every class keeps its size and its quotas, and the split does
+    not move: test images never leave test on their own. Returns their rel paths.
     """
     copied = {source for _rel, source, _edit, _label in DUPLICATES}
     shapes = {item.rel_path: item.shape for item in demo if item.shape and not item.note and item.rel_path not in copied}

@@ -32,6 +32,7 @@ from studio.core.export.project_export import project_items
 from studio.core.export.prompts import SETTING_INSTRUCTION, SETTING_SYSTEM, default_templates, render_prompts
 from studio.core.models import Verdict
 from studio.core.store.moderation_flags import SKIP_LIMIT, ModerationRepository
+from studio.core.wording import plural
 
 # A class this many times larger than the smallest one dominates what the model learns.
 IMBALANCE_RATIO = 5.0
@@ -147,7 +148,8 @@ def skip_risk_text(n: int) -> str:
             "after which the service fails the whole job. Leave them out, or check the flags."
         )
     return (
-        f"{n} example(s) show faces or people and will likely be skipped by the service's moderation "
+        f"{plural(n, 'example')} {'shows' if n == 1 else 'show'} faces or people and will likely be skipped by "
+        "the service's moderation "
         "(the job still runs, without them). Leave them out to train on exactly what you see."
     )
 

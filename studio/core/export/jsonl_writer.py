@@ -51,6 +51,7 @@ from studio.core.export.records import ExportItem, ExportOptions, ExportReport, 
 from studio.core.splits.quotas import Split
 from studio.core.export.token_estimate import TokenTally, example_text_tokens
 from studio.core.tasks import CancelToken, ProgressFn, no_progress
+from studio.core.wording import plural
 
 SPLIT_FILES: dict[Split, str] = {
     Split.TRAIN: "train.jsonl",
@@ -248,7 +249,8 @@ class _Session:
             warnings.append("No validation examples: the validation fraction is too small for this dataset.")
         if self.skipped:
             warnings.append(
-                f"{len(self.skipped)} labeled image(s) were left out; the export report lists each with the reason."
+                f"{plural(len(self.skipped), 'labeled image')} {'was' if len(self.skipped) == 1 else 'were'} left out; "
+                "the export report lists each with the reason."
             )
         estimate = self.tally.finish(self.options.epochs, self.options.price_per_1m)
         files = {s.value: self.out_dir / SPLIT_FILES[s] for s in self.splits}

@@ -45,8 +45,6 @@ from studio.ui.common.tasks import BackgroundTask
 
 PREVIEW_PX = 260
 MIXED = QColor("#c62828")
-
-
 SPLIT_NAMES = {"train": "training", "validation": "validation", "test": "test"}
 
 
@@ -84,7 +82,7 @@ def _find_work(stores: Any, threshold: int) -> Any:
 
 
 class _Card(QFrame):
-    """One image of the selected group: preview, name, label, size, distance to the first one."""
+    """One image of the selected group: preview, name, label, size, distance to the first one, split."""
 
     def __init__(self, image: Any, path: str, distance: int | None, split: str | None, keep: QRadioButton) -> None:
         super().__init__()
@@ -118,7 +116,9 @@ class _Card(QFrame):
         if split:
             layout.addWidget(QLabel(f"Split: {SPLIT_NAMES.get(split, split)}"))
         else:
-            layout.addWidget(QLabel("Split: <i>none yet</i>" if image.label else "Split: <i>none (unlabeled)</i>"))
+            # labeled but in no split: its file breaks a rule no repair fixes, so the export leaves it out
+            layout.addWidget(QLabel("Split: <i>none (left out: see its flag)</i>" if image.label
+                                    else "Split: <i>none (unlabeled)</i>"))
         layout.addWidget(keep)
 
 

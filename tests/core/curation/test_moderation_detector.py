@@ -94,3 +94,15 @@ def test_face_wins_over_person():
     d = Detection(faces=((1, 2, 3, 4),), persons=((5, 6, 7, 8),))
     assert d.likely_skipped == "face" and d.boxes == [[1, 2, 3, 4]]
     assert Detection(persons=((5, 6, 7, 8),)).likely_skipped == "person"
+
+
+def test_every_people_photo_of_the_demo_passes_the_rules_and_is_flagged():
+    """The demo promises that its people photos are flagged before upload: each must pass the rule
+    checks (a rule verdict hides the moderation warning) and be found by the detector."""
+    from studio.core.checks.image_check import check_deep
+    from studio.core.demo_dataset import PEOPLE_PHOTOS
+
+    for _rel, name, _label in PEOPLE_PHOTOS:
+        path = PEOPLE / name
+        assert check_deep(path)[0].ok, name
+        assert detect_file(path).likely_skipped == "face", name

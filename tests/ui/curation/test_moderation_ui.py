@@ -146,7 +146,7 @@ def test_wizard_counts_examples_at_risk_and_leaves_them_out_in_one_click(qtbot, 
         qtbot.waitUntil(lambda: page.summary is not None, timeout=10000)
         assert page.summary.likely_skipped == 2
         assert page.skip_box.isVisible()
-        assert "2 example(s) show faces or people" in page.skip_label.text()
+        assert "2 examples show faces or people" in page.skip_label.text()
         qtbot.mouseClick(page.leave_out_button, Qt.MouseButton.LeftButton)
         assert Db(labeled_project).excluded() == {"visitor.jpg", "portrait.jpg"}
         qtbot.waitUntil(lambda: page.summary is not None and page.summary.likely_skipped == 0, timeout=10000)

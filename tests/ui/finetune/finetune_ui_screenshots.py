@@ -52,12 +52,15 @@ def save(widget: QWidget, out: Path, name: str) -> None:
 
 
 def label_everything(project: Path) -> None:
-    """The demo pre-labels 10 per class; a user going to fine-tune has labeled them all."""
+    """The demo pre-labels 10 per class; a user going to fine-tune has labeled them all, and the
+    window's face/person check has run (so the wizard counts the examples at risk)."""
+    from studio.core.curation.moderation_stage import run_moderation
     from studio.core.demo_dataset import generate_demo_images
     from studio.core.store.project_store import ProjectStore
 
     shapes = {d.rel_path: d.shape for d in generate_demo_images(TMP / "scratch")}
     with ProjectStore.open(project) as store:
+        run_moderation(store)
         ids = {c.name: c.id for c in store.classes()}
         for row in store.iter_images():
             shape = shapes.get(row.rel_path)
@@ -153,6 +156,7 @@ def main_window_shot(project: Path, config, out: Path) -> None:
     window.resize(1300, 800)
     window.show()
     assert window.open_path(project)
+    pump(lambda: window.moderation.last_report is not None, timeout=120)  # face/person check done: no progress bar
     integration.show_skipped()
     _wait(2.0)
     save(window, out, "main_window_jobs")
