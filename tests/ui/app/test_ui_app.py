@@ -18,7 +18,7 @@ from studio.ui.window.main_window import MainWindow
 from tests.ui.conftest import Db, make_project, write_images
 
 K = Qt.Key
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def new_window(qtbot, tmp_path, **kw) -> MainWindow:

@@ -7,7 +7,7 @@ import csv
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
-from tests.ui.test_ui_classes import answer_modal, back_to_grid
+from tests.ui.panels.test_ui_classes import answer_modal, back_to_grid
 
 K = Qt.Key
 

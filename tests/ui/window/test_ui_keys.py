@@ -140,6 +140,6 @@ def test_a_class_cannot_take_a_key_the_table_reserves(window, key):
 def test_the_readme_keyboard_table_is_the_generated_one():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     block = readme.split("<!-- keys:start", 1)[1].split("-->", 1)[1].split("<!-- keys:end -->", 1)[0]
     assert block.strip() == key_table.markdown(), "README keyboard table is stale: run python -m studio.core.keys"
